@@ -910,7 +910,6 @@ def load_config(
         raise ConfigError(
             f"{file}: {where}: not valid TOML: {reason}" if where else f"{file}: {reason}",
             path=str(file),
-            detail=where or None,
         ) from None
     loader = _Loader(file, environ, keyring)
     config = loader.load(data)
