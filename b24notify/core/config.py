@@ -238,6 +238,10 @@ class Profile:
             return self.portal_url + "/rest/"
         return self.webhook or ""
 
+    def method_url(self, method: str) -> str:
+        """The URL a method is POSTed to (holds the webhook code: mask before showing)."""
+        return self.base_url + method
+
     @property
     def webhook_code(self) -> str | None:
         match = _WEBHOOK_PATH.fullmatch(urlsplit(self.webhook).path) if self.webhook else None
@@ -615,17 +619,20 @@ class _Loader:
             if key not in known:
                 self.fail(_join(prefix, key), "unknown key" + _did_you_mean(key, known))
 
-    def get(
-        self, table: Mapping[str, Any], key: str, prefix: str, kind: str, *, secret: bool = False
-    ) -> Any:
-        """``table[key]`` when it has the right kind; None when absent or wrong (recorded)."""
+    def get(self, table: Mapping[str, Any], key: str, prefix: str, kind: str) -> Any:
+        """``table[key]`` when it has the right kind; None when absent or wrong (recorded).
+
+        Only for keys that are never secret: the wrong value is quoted back.
+        """
         if key not in table:
             return None
         value = table[key]
         if _fits(value, kind):
-            return value
-        shown = "" if secret else f" ({_show(value)})"
-        self.fail(_join(prefix, key), f"must be {_ARTICLE[kind]}, not {_kind_of(value)}{shown}")
+            return float(value) if kind == "number" else value
+        self.fail(
+            _join(prefix, key),
+            f"must be {_ARTICLE[kind]}, not {_kind_of(value)} ({_show(value)})",
+        )
         return None
 
     def load(self, data: dict[str, Any]) -> Config:
@@ -799,7 +806,7 @@ class _Loader:
         ):
             value = self.get(raw, key, prefix, kind)
             if value is not None:
-                values[key] = float(value) if kind == "number" else value
+                values[key] = value
         sources: dict[str, SecretSource] = {}
         for key in PROFILE_SECRET_KEYS:
             values[key] = self.secret(name, raw, key, prefix, sources)

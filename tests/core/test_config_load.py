@@ -460,6 +460,10 @@ def test_portal_properties(isolated_home: Path) -> None:
     assert a.portal_key == b.portal_key == "example.bitrix24.com"
     assert a.portal_host == "example.bitrix24.com"
     assert (a.auth_kind, b.auth_kind) == ("webhook", "oauth")
+    assert a.method_url("imbot.message.add") == (
+        f"https://Example.Bitrix24.com/rest/1/{CODE}/imbot.message.add"
+    )
+    assert b.method_url("batch") == "https://example.bitrix24.com/rest/batch"
 
 
 def test_loading_has_no_side_effects(isolated_home: Path) -> None:
