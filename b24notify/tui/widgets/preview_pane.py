@@ -1,0 +1,143 @@
+"""The preview tabs (Chat, Request, Code, Problems); only the tab in view re-renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
+
+from b24notify.tui.widgets.chat_preview import ChatPreview
+from b24notify.tui.widgets.code_view import CodeView
+from b24notify.tui.widgets.problems_list import Finding, ProblemsList, findings
+from b24notify.tui.widgets.request_view import RequestView
+
+if TYPE_CHECKING:
+    from b24notify.core.service import Preview
+
+TABS = ("chat", "request", "code", "problems")
+
+
+@dataclass
+class ChatContext:
+    """Who sends, for the chat header, and what shapes the portal's view."""
+
+    sender: str = "Bot"
+    system: bool = False
+    bot_id: int | None = None
+
+
+class PreviewPane(Vertical):
+    """Holds the latest preview and shows it in whichever tab is active."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.preview: Preview | None = None
+        self.context = ChatContext()
+        self.found: list[Finding] = []
+        self._code: Callable[[str], str] | None = None
+        self._dirty: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="preview-tabs"):
+            with TabPane("Chat", id="chat"):
+                yield ChatPreview(id="chat-preview")
+            with TabPane("Request", id="request"):
+                yield RequestView(id="request-view")
+            with TabPane("Code", id="code"):
+                yield CodeView(id="code-view")
+            with TabPane("Problems", id="problems"):
+                yield ProblemsList(id="problems-list")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#preview-tabs", TabbedContent)
+
+    @property
+    def active(self) -> str:
+        return self.tabs.active
+
+    def activate(self, tab: str) -> None:
+        if tab in TABS:
+            self.tabs.active = tab
+
+    def show(
+        self,
+        preview: Preview,
+        context: ChatContext,
+        *,
+        code: Callable[[str], str],
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        """Take a new preview; the visible tab re-renders now, the others when opened."""
+        self.preview = preview
+        self.context = context
+        self._code = code
+        self.found = findings(preview, labels)
+        self._label_problems()
+        self._dirty = set(TABS)
+        self._render_tab(self.active or "chat")
+
+    def _label_problems(self) -> None:
+        errors = sum(1 for f in self.found if f.severity == "error")
+        warnings = len(self.found) - errors
+        label = "Problems"
+        if errors:
+            label += f" {errors}✖"
+        if warnings:
+            label += f" {warnings}▲"
+        self.tabs.get_tab("problems").label = label
+
+    def _render_tab(self, tab: str) -> None:
+        if tab not in self._dirty or self.preview is None:
+            return
+        self._dirty.discard(tab)
+        preview = self.preview
+        if tab == "chat":
+            self._render_chat(preview)
+        elif tab == "request":
+            self.query_one(RequestView).show(preview)
+        elif tab == "code":
+            view = self.query_one(CodeView)
+            if preview.params is None or self._code is None:
+                view.show("# Nothing to export yet: the draft does not render.")
+            else:
+                view.show(self._code(view.fmt))
+        elif tab == "problems":
+            self.query_one(ProblemsList).show(self.found)
+
+    def _render_chat(self, preview: Preview) -> None:
+        chat = self.query_one(ChatPreview)
+        problem: str | None = None
+        if preview.error is not None:
+            problem = f"Template error — {preview.error}"
+        elif preview.field_errors:
+            count = len(preview.field_errors)
+            problem = f"Check the form: {count} field{'s' if count > 1 else ''} need attention."
+        if problem is not None and chat.renders:
+            problem += " Showing the last good render."
+        ctx = self.context
+        chat.show(
+            preview.rendered if problem is None else None,
+            sender=ctx.sender,
+            system=ctx.system,
+            bot_id=ctx.bot_id,
+            problem=problem,
+        )
+
+    def refresh_code(self) -> None:
+        self._dirty.add("code")
+        self._render_tab(self.active)
+
+    @on(TabbedContent.TabActivated, "#preview-tabs")
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self._render_tab(self.active)
+
+    @on(CodeView.FormatChanged)
+    def _format(self, event: CodeView.FormatChanged) -> None:
+        event.stop()
+        self.refresh_code()
