@@ -1,0 +1,227 @@
+"""The variable form: one typed field per template variable, with help, defaults and errors.
+
+The form only collects raw values (strings, booleans, lists of lines); the
+core types and checks them (``parse_values``) and the screen hands the
+resulting field errors back through ``show_errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, Switch, TextArea
+
+_PLACEHOLDERS = {
+    "int": "a whole number",
+    "float": "a number",
+    "date": "YYYY-MM-DD",
+    "datetime": "YYYY-MM-DD HH:MM",
+    "url": "https://…",
+    "dialog": "42 (a user) or chat123 (a chat)",
+    "user": "a user id, e.g. 42",
+    "list": "one item per line",
+}
+_INPUT_TYPES = {"int": "integer", "float": "number"}
+
+if TYPE_CHECKING:
+    from b24notify.core.template_vars import VarSpec as VariableSpec
+
+
+def _text_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "\n".join(_text_value(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat())
+    return str(value)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "on")
+    return bool(value)
+
+
+class Field(Vertical):
+    """One labelled input with its help text and its error message."""
+
+    def __init__(self, spec: VariableSpec) -> None:
+        super().__init__(classes="field", id=f"field-{spec.name}")
+        self.spec = spec
+
+    @property
+    def kind(self) -> str:
+        return str(getattr(self.spec, "type", "text") or "text")
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        label = str(getattr(spec, "title", None) or getattr(spec, "label", None) or spec.name)
+        mark = " *" if getattr(spec, "required", False) else ""
+        yield Label(f"{label}{mark}", classes="field-label")
+        yield self._input()
+        help_text = getattr(spec, "help", None)
+        if help_text:
+            yield Static(str(help_text), classes="field-help", markup=False)
+        yield Static("", classes="field-error", markup=False)
+
+    def _input(self) -> Widget:
+        spec, kind = self.spec, self.kind
+        wid = f"var-{spec.name}"
+        default = getattr(spec, "default", None)
+        if kind == "bool":
+            return Switch(value=_truthy(default), id=wid, classes="field-input")
+        if kind == "choice":
+            choices = [str(c) for c in (getattr(spec, "choices", None) or [])]
+            required = bool(getattr(spec, "required", False))
+            value = str(default) if default is not None and str(default) in choices else None
+            return Select(
+                [(c, c) for c in choices],
+                value=value if value is not None else Select.NULL,
+                allow_blank=not required or value is None,
+                prompt="choose…",
+                id=wid,
+                classes="field-input",
+            )
+        if kind in ("multiline", "list"):
+            area = TextArea(
+                _text_value(default),
+                id=wid,
+                classes="field-input",
+                soft_wrap=True,
+                show_line_numbers=False,
+                tab_behavior="focus",
+            )
+            area.placeholder = _PLACEHOLDERS.get(kind, "")
+            return area
+        placeholder = _PLACEHOLDERS.get(kind, "")
+        if default not in (None, ""):
+            placeholder = f"default: {_text_value(default)}"
+        return Input(
+            _text_value(default),
+            placeholder=placeholder,
+            type=_INPUT_TYPES.get(kind, "text"),  # type: ignore[arg-type]
+            id=wid,
+            classes="field-input",
+        )
+
+    @property
+    def input(self) -> Widget:
+        return self.query_one(".field-input")
+
+    def value(self) -> Any:
+        """The raw value, or None when the field is empty (so defaults and required apply)."""
+        widget = self.input
+        if isinstance(widget, Switch):
+            return widget.value
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, TextArea):
+            if self.kind == "list":
+                items = [line.strip() for line in widget.text.splitlines()]
+                return [item for item in items if item] or None
+            return widget.text if widget.text.strip() else None
+        if isinstance(widget, Input):
+            return widget.value if widget.value.strip() else None
+        return None
+
+    def set_value(self, value: Any) -> None:
+        widget = self.input
+        if isinstance(widget, Switch):
+            widget.value = _truthy(value)
+        elif isinstance(widget, Select):
+            text = None if value is None else str(value)
+            choices = {str(c) for c in (getattr(self.spec, "choices", None) or [])}
+            widget.value = text if text in choices else Select.NULL
+        elif isinstance(widget, TextArea):
+            widget.load_text(_text_value(value))
+        elif isinstance(widget, Input):
+            widget.value = _text_value(value)
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(message is not None, "-invalid")
+        text = (message[:1].upper() + message[1:]) if message else ""
+        self.query_one(".field-error", Static).update(text)
+
+
+class VariableForm(Vertical):
+    """A form generated from a template's variables; posts ``Changed`` on every edit."""
+
+    class Changed(Message):
+        """A value changed; ``form.values()`` has the new raw values."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.specs: list[VariableSpec] = []
+        self._suggestions: list[str] = []
+
+    async def build(self, specs: Iterable[VariableSpec], values: Mapping[str, Any]) -> None:
+        """Replace the fields with those of ``specs``, filled from ``values``."""
+        self.specs = list(specs)
+        await self.remove_children()
+        if not self.specs:
+            await self.mount(Static("This template has no variables.", id="form-empty"))
+            return
+        fields = [Field(spec) for spec in self.specs]
+        await self.mount_all(fields)
+        self.load(values)
+        self.set_dialog_suggestions(self._suggestions)
+
+    def fields(self) -> list[Field]:
+        return list(self.query(Field))
+
+    def field(self, name: str) -> Field | None:
+        found = self.query(f"#field-{name}")
+        return found.first(Field) if found else None
+
+    def load(self, values: Mapping[str, Any]) -> None:
+        """Set field values without each one announcing a change."""
+        with self.prevent(Input.Changed, TextArea.Changed, Switch.Changed, Select.Changed):
+            for field in self.fields():
+                if field.spec.name in values:
+                    field.set_value(values[field.spec.name])
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in self.fields():
+            value = field.value()
+            if value is not None:
+                out[field.spec.name] = value
+        return out
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        for field in self.fields():
+            field.show_error(errors.get(field.spec.name))
+
+    def focus_field(self, name: str) -> bool:
+        field = self.field(name)
+        if field is None:
+            return False
+        field.input.focus()
+        field.scroll_visible()
+        return True
+
+    def set_dialog_suggestions(self, dialogs: Sequence[str]) -> None:
+        """Completion for dialog/user fields from the dialogs recently sent to."""
+        self._suggestions = list(dialogs)
+        suggester = SuggestFromList(self._suggestions, case_sensitive=False)
+        for field in self.fields():
+            if field.kind in ("dialog", "user") and isinstance(field.input, Input):
+                field.input.suggester = suggester
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.post_message(self.Changed())
