@@ -1,0 +1,294 @@
+"""The b24notify terminal app: screen registry, global keys, command palette, error modal.
+
+``B24NotifyApp`` receives a ready ``Service`` (built by the composition root in
+``b24notify.__main__``) and hands it down to each screen.
+
+Adding a screen: write it under ``b24notify/tui/screens/`` and add one
+``ScreenEntry`` to ``SCREENS`` below (name → factory, title, help, optional
+key). It then gets a mode of its own (its state survives switching away), a
+"Go to …" command in the palette, a key when one is given, and a line in the
+help screen. A screen's bindings that carry an ``id`` and a description show up
+in the palette and the help screen automatically; extra palette-only entries
+come from an optional ``palette_commands()`` method on the screen.
+
+Background work goes through ``B24NotifyApp.run_job``: the job is a thin call
+into the service that posts its result as a message to whoever asked; any
+failure lands in the one ``Worker.StateChanged`` handler here and becomes the
+error modal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from b24notify.core.models import Draft
+    from b24notify.core.service import Service
+
+PaletteCommand = tuple[str, str, Callable[[], Any]]
+"""(title, help, callback) — one command palette entry."""
+
+
+def _compose_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.compose import ComposeScreen
+
+    return ComposeScreen(app.service, profile_name=app.profile_name)
+
+
+def _history_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.history import HistoryScreen
+
+    return HistoryScreen(app.service)
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    """A top-level screen: how to build it and how users reach it."""
+
+    factory: Callable[[B24NotifyApp], Screen[Any]]
+    title: str
+    help: str
+    key: str | None = None
+
+
+SCREENS: dict[str, ScreenEntry] = {
+    "compose": ScreenEntry(
+        _compose_screen,
+        "Compose",
+        "Pick a template, fill it in, preview and send",
+        "f2",
+    ),
+    "history": ScreenEntry(
+        _history_screen,
+        "History",
+        "Every send: search, re-open as draft, resend, edit, delete",
+        "f3",
+    ),
+}
+"""Name → screen. The first one is where the app starts."""
+
+
+class OpenDraft(Message):
+    """Ask the app to show a draft in Compose (from history, the sandbox inbox …).
+
+    ``edit_of`` is a history id when the draft should replace that sent message
+    on the portal instead of being sent anew.
+    """
+
+    def __init__(self, draft: Draft, *, edit_of: int | None = None) -> None:
+        super().__init__()
+        self.draft = draft
+        self.edit_of = edit_of
+
+
+class B24Commands(Provider):
+    """Command palette: every screen, every keyed action in reach, and screen extras."""
+
+    def _commands(self) -> Iterator[PaletteCommand]:
+        app = self.app
+        assert isinstance(app, B24NotifyApp)
+        screen = self.screen
+        for name, entry in SCREENS.items():
+            yield (f"Go to {entry.title}", entry.help, _switcher(app, name))
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.id or not binding.description or binding.id in seen:
+                continue
+            if binding.id.startswith("app.screen."):
+                continue  # covered by "Go to …"
+            seen.add(binding.id)
+            display = app.get_key_display(binding.with_key(key))
+            yield (
+                binding.description,
+                binding.tooltip or f"key: {display}",
+                _runner(app, binding.action, active.node),
+            )
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            yield from extra()
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def _switcher(app: B24NotifyApp, name: str) -> Callable[[], Any]:
+    return lambda: app.open_screen(name)
+
+
+def _runner(app: B24NotifyApp, action: str, node: Any) -> Callable[[], Any]:
+    return lambda: app.run_action(action, node)
+
+
+class B24NotifyApp(App[None]):
+    """The terminal UI over one ``Service``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "b24notify"
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, B24Commands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    DEFAULT_MODE: ClassVar[str] = "compose"
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's own declaration
+        (0, "-narrow"),
+        (110, "-normal"),
+        (170, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[Any]] = [
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="app.theme"),
+        *(
+            Binding(entry.key, f"open_screen('{name}')", entry.title, id=f"app.screen.{name}")
+            for name, entry in SCREENS.items()
+            if entry.key
+        ),
+    ]
+
+    def __init__(
+        self,
+        service: Service,
+        *,
+        title_suffix: str = "",
+        sandbox_url: str | None = None,
+        profile_name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.sandbox_url = sandbox_url
+        self.profile_name = profile_name
+        if title_suffix:
+            self.sub_title = title_suffix
+        for name, entry in SCREENS.items():
+            self.add_mode(name, _mode_factory(self, entry))
+        self._apply_config()
+
+    def _apply_config(self) -> None:
+        config = self.service.config
+        keys = getattr(config, "keys", None)
+        if keys:
+            self.set_keymap({str(k): str(v) for k, v in dict(keys).items()})
+        theme = getattr(config, "theme", None)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+
+    # ---- navigation ---------------------------------------------------------
+
+    def open_screen(self, name: str) -> None:
+        """Switch to a registered screen (its state is kept between visits)."""
+        if name not in SCREENS:
+            self.notify(f"No screen named {name!r}.", severity="error")
+            return
+        if self.current_mode != name:
+            self.switch_mode(name)
+
+    def action_open_screen(self, name: str) -> None:
+        self.open_screen(name)
+
+    async def on_open_draft(self, message: OpenDraft) -> None:
+        await self.switch_mode("compose")
+        screen = self.screen
+        load = getattr(screen, "load_draft", None)
+        if callable(load):
+            load(message.draft, edit_of=message.edit_of)
+
+    def action_help(self) -> None:
+        from b24notify.tui.screens.dialogs import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.key_sections()))
+
+    def key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The keys in reach on the current screen, grouped by where they are defined."""
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.system:
+                continue
+            where = _where(active.node)
+            sections.setdefault(where, []).append(
+                (self.get_key_display(binding.with_key(key)), binding.description)
+            )
+        sections.setdefault("Everywhere", []).append(("ctrl+p", "Command palette"))
+        return list(sections.items())
+
+    # ---- background work ----------------------------------------------------
+
+    def run_job(
+        self,
+        work: Callable[[], Any],
+        *,
+        name: str,
+        group: str | None = None,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[Any]:
+        """Run a thin call into the service off the UI's critical path.
+
+        The callable posts its own result message; errors become the error modal.
+        """
+        return self.run_worker(
+            work,
+            name=name,
+            group=group or name,
+            exclusive=exclusive,
+            thread=thread,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        self.show_error(event.worker.error)
+
+    def show_error(self, error: BaseException | None, *, title: str | None = None) -> None:
+        """The one error modal: expected errors show their sentence, others their traceback."""
+        from b24notify.core.errors import B24NotifyError
+        from b24notify.tui.screens.dialogs import ErrorDialog
+
+        if isinstance(error, B24NotifyError):
+            self.push_screen(ErrorDialog(title or error.title, str(error), error.detail))
+            return
+        import traceback
+
+        detail = None
+        if error is not None:
+            detail = "".join(traceback.format_exception(error)).strip()
+        message = f"{type(error).__name__}: {error}" if error is not None else "Unknown error."
+        self.push_screen(ErrorDialog(title or "Something went wrong", message, detail))
+
+    async def on_unmount(self) -> None:
+        await self.service.aclose()
+
+
+def _mode_factory(app: B24NotifyApp, entry: ScreenEntry) -> Callable[[], Screen[Any]]:
+    return lambda: entry.factory(app)
+
+
+def _where(node: Any) -> str:
+    from textual.app import App as _App
+    from textual.screen import Screen as _Screen
+
+    if isinstance(node, _App):
+        return "Everywhere"
+    if isinstance(node, _Screen):
+        return str(getattr(node, "SCREEN_TITLE", "") or type(node).__name__.removesuffix("Screen"))
+    return type(node).__name__

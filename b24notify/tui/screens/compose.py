@@ -1,0 +1,545 @@
+"""The Compose screen: pick a template, fill its form, watch the preview, send.
+
+The screen owns the draft; widgets below it get state set on them and post
+messages up. Everything the core does happens through ``Service``: the
+preview synchronously on each change (it is fast), sends and bot lists in
+jobs run by the app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static
+
+from b24notify.core.errors import B24NotifyError
+from b24notify.core.models import Draft, SendOptions
+from b24notify.tui.widgets.chat_preview import ChatPreview
+from b24notify.tui.widgets.preview_pane import ChatContext, PreviewPane
+from b24notify.tui.widgets.problems_list import Finding, ProblemsList
+from b24notify.tui.widgets.send_options import SendOptionsPanel
+from b24notify.tui.widgets.template_list import TemplateList
+from b24notify.tui.widgets.variable_form import VariableForm
+
+if TYPE_CHECKING:
+    from b24notify.core.config import Profile
+    from b24notify.core.service import BotInfo, Preview, SendOutcome, Service
+    from b24notify.tui.app import B24NotifyApp, PaletteCommand
+
+
+class ComposeScreen(Screen[None]):
+    """Template list · variable form and send options · preview tabs."""
+
+    SCREEN_TITLE = "Compose"
+    BINDINGS: ClassVar[list[Any]] = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("ctrl+f", "find_template", "Find template", id="compose.find_template"),
+        Binding("ctrl+b", "toggle_templates", "Template list", id="compose.toggle_templates"),
+        Binding("ctrl+n", "reset", "Reset draft", show=False, id="compose.reset"),
+        Binding("ctrl+g", "copy_code", "Copy code", show=False, id="compose.copy_code"),
+        Binding("ctrl+r", "reload", "Reload templates", show=False, id="compose.reload"),
+        Binding("f6", "tab('chat')", "Chat", show=False, id="compose.tab_chat"),
+        Binding("f7", "tab('request')", "Request", show=False, id="compose.tab_request"),
+        Binding("f8", "tab('code')", "Code", show=False, id="compose.tab_code"),
+        Binding("f9", "tab('problems')", "Problems", show=False, id="compose.tab_problems"),
+        Binding("escape", "cancel_edit", "Cancel edit", show=False, id="compose.cancel_edit"),
+    ]
+
+    class TemplatesLoaded(Message):
+        def __init__(self, infos: list[Any]) -> None:
+            super().__init__()
+            self.infos = infos
+
+    class DialogsLoaded(Message):
+        def __init__(self, dialogs: list[str]) -> None:
+            super().__init__()
+            self.dialogs = dialogs
+
+    class BotsLoaded(Message):
+        def __init__(self, profile: str, bots: list[BotInfo]) -> None:
+            super().__init__()
+            self.profile = profile
+            self.bots = bots
+
+    class SendDone(Message):
+        """A send (or an edit) finished; ``outcome`` is None when it raised."""
+
+        def __init__(self, outcome: SendOutcome | None, *, edit: bool = False) -> None:
+            super().__init__()
+            self.outcome = outcome
+            self.edit = edit
+
+    def __init__(self, service: Service, *, profile_name: str | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self.template_name: str | None = None
+        self.preview: Preview | None = None
+        self.edit_of: int | None = None
+        self.sending = False
+        self.last_outcome: SendOutcome | None = None
+        self._bots: dict[str, list[BotInfo]] = {}
+        self._labels: dict[str, str] = {}
+        self._pending_draft: Draft | None = None
+        self._profile_name = profile_name or service.config.default_name
+
+    # ---- layout -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        config = self.service.config
+        profiles = [(f"{name}", name) for name in config.profiles]
+        profile = self._profile_or_none()
+        yield Header()
+        with Horizontal(id="compose-main"):
+            yield TemplateList(id="templates")
+            with Vertical(id="form-pane"):
+                yield Static(id="edit-banner")
+                with VerticalScroll(id="form-scroll"):
+                    yield Static(
+                        Text("Pick a template on the left (ctrl+f to search).", "dim"),
+                        id="template-head",
+                    )
+                    yield VariableForm(id="form")
+                    yield SendOptionsPanel(
+                        profiles,
+                        profile=profile.name if profile else None,
+                        api=profile.api if profile else "v1",
+                        id="options",
+                    )
+                with Horizontal(id="send-bar"):
+                    yield Button("Send", id="send-button", variant="primary", disabled=True)
+                    yield Static("", id="send-status")
+            yield PreviewPane(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self._app
+        app.run_job(self._load_templates, name="templates", thread=True)
+        app.run_job(self._load_dialogs, name="dialogs", thread=True)
+        self._load_bots(self.query_one(SendOptionsPanel).profile)
+
+    @property
+    def _app(self) -> B24NotifyApp:
+        return cast("B24NotifyApp", self.app)
+
+    # ---- jobs: thin calls into the service that post their result ---------
+
+    def _load_templates(self) -> None:
+        infos = self.service.templates()
+        self.post_message(self.TemplatesLoaded(list(infos)))
+
+    def _load_dialogs(self) -> None:
+        dialogs = self.service.history.recent_dialogs(50)
+        self.post_message(self.DialogsLoaded(dialogs))
+
+    def _load_bots(self, profile_name: str | None) -> None:
+        if profile_name is None or profile_name in self._bots:
+            if profile_name is not None:
+                self._show_bots(profile_name)
+            return
+        profile = self.service.profile(profile_name)
+
+        async def job() -> None:
+            bots = await self.service.list_bots(profile)
+            self.post_message(self.BotsLoaded(profile_name, bots))
+
+        self._app.run_job(job, name="bots", exclusive=True, group="bots")
+
+    # ---- handlers: own the state -------------------------------------------
+
+    def on_compose_screen_templates_loaded(self, message: TemplatesLoaded) -> None:
+        templates = self.query_one(TemplateList)
+        templates.set_templates(message.infos)
+        if self._pending_draft is not None:
+            draft, self._pending_draft = self._pending_draft, None
+            self.load_draft(draft, edit_of=self.edit_of)
+        elif self.template_name is None and templates.entries:
+            templates.query_one("#template-options").focus()
+
+    def on_compose_screen_dialogs_loaded(self, message: DialogsLoaded) -> None:
+        self.query_one(VariableForm).set_dialog_suggestions(message.dialogs)
+        self.query_one(SendOptionsPanel).set_dialog_suggestions(message.dialogs)
+
+    def on_compose_screen_bots_loaded(self, message: BotsLoaded) -> None:
+        self._bots[message.profile] = message.bots
+        self._show_bots(message.profile)
+
+    def _show_bots(self, profile_name: str) -> None:
+        panel = self.query_one(SendOptionsPanel)
+        if panel.profile != profile_name:
+            return
+        profile = self.service.profile(profile_name)
+        panel.set_bots(self._bots.get(profile_name, []), profile.bot_id)
+        self.refresh_preview()
+
+    @on(TemplateList.Selected)
+    async def _template_selected(self, event: TemplateList.Selected) -> None:
+        await self.select_template(event.name)
+
+    async def select_template(
+        self,
+        name: str,
+        *,
+        values: dict[str, Any] | None = None,
+        options: SendOptions | None = None,
+    ) -> bool:
+        """Show ``name``'s form filled with ``values`` (default: its samples)."""
+        try:
+            template = self.service.template(name)
+            draft = self.service.draft_for(name, samples=True)
+        except B24NotifyError as err:
+            self.notify(str(err), title=err.title, severity="error")
+            return False
+        panel = self.query_one(SendOptionsPanel)
+        if options is None:
+            options = draft.options
+            if options.dialog_id is None:
+                # Keep the dialog already typed when the template names none.
+                options.dialog_id = panel.options().dialog_id
+        self.template_name = name
+        self._labels = {spec.name: spec.title for spec in template.variables}
+        self.query_one(TemplateList).mark_current(name)
+        self._show_head(template)
+        form = self.query_one(VariableForm)
+        await form.build(template.variables, draft.values if values is None else values)
+        panel.load(options)
+        self.refresh_preview()
+        return True
+
+    def _show_head(self, template: Any) -> None:
+        head = Text()
+        head.append(str(getattr(template, "title", "") or template.name), "bold")
+        head.append(f"  {template.name}", "dim")
+        description = getattr(template, "description", "")
+        if description:
+            head.append(f"\n{description}", "italic")
+        self.query_one("#template-head", Static).update(head)
+
+    @on(VariableForm.Changed)
+    @on(SendOptionsPanel.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.refresh_preview()
+
+    @on(SendOptionsPanel.ProfileChanged)
+    def _profile_changed(self, event: SendOptionsPanel.ProfileChanged) -> None:
+        event.stop()
+        panel = self.query_one(SendOptionsPanel)
+        if event.profile:
+            panel.set_api(self.service.profile(event.profile).api)
+            self._load_bots(event.profile)
+        self.refresh_preview()
+
+    # ---- the draft and its preview -----------------------------------------
+
+    def draft(self) -> Draft | None:
+        if self.template_name is None:
+            return None
+        return Draft(
+            template=self.template_name,
+            values=self.query_one(VariableForm).values(),
+            options=self.query_one(SendOptionsPanel).options(),
+        )
+
+    def _profile_or_none(self, name: str | None = None) -> Profile | None:
+        try:
+            return self.service.profile(name or self._profile_name)
+        except B24NotifyError:
+            return None
+
+    def current_profile(self) -> Profile | None:
+        panel = self.query_one(SendOptionsPanel)
+        return self._profile_or_none(panel.profile)
+
+    def refresh_preview(self) -> Preview | None:
+        """Preview the current draft and show it everywhere (synchronous: it is fast)."""
+        draft = self.draft()
+        if draft is None:
+            return None
+        panel = self.query_one(SendOptionsPanel)
+        profile = self.current_profile()
+        api = cast(Any, panel.api)
+        try:
+            preview = self.service.preview(draft, profile=profile, api=api)
+        except Exception as err:  # a bug must not take the whole UI down while typing
+            self.log.error("preview failed", err)
+            self.query_one(ChatPreview).show(
+                None, problem=f"The preview failed: {type(err).__name__}: {err}"
+            )
+            return None
+        self.preview = preview
+        self.query_one(VariableForm).show_errors(preview.field_errors)
+        dialog_problem = next(
+            (
+                p.message
+                for p in preview.problems
+                if p.severity == "error" and p.path.split(".")[0] in ("DIALOG_ID", "dialogId")
+            ),
+            None,
+        )
+        panel.show_dialog_error(dialog_problem)
+        options = draft.options
+        bot_id = options.bot_id or (profile.bot_id if profile else None)
+        context = ChatContext(
+            sender=self._sender(bot_id, options.dialog_id),
+            system=options.system,
+            bot_id=bot_id,
+        )
+        self.query_one(PreviewPane).show(
+            preview,
+            context,
+            code=lambda fmt: self.service.export(preview, fmt, profile=profile),
+            labels=self._labels,
+        )
+        self._show_status(preview)
+        return preview
+
+    def _sender(self, bot_id: int | None, dialog: str | None) -> str:
+        name = f"Bot #{bot_id}" if bot_id else "Bot (the app's first)"
+        panel = self.query_one(SendOptionsPanel)
+        for bot in self._bots.get(panel.profile or "", []):
+            if bot.id == bot_id:
+                name = f"{bot.name} (#{bot.id})"
+        return f"{name} → {dialog or '?'}"
+
+    def _show_status(self, preview: Preview) -> None:
+        status = self.query_one("#send-status", Static)
+        button = self.query_one("#send-button", Button)
+        errors = [f for f in self.query_one(PreviewPane).found if f.severity == "error"]
+        ok = preview.ok
+        button.disabled = self.sending or self.template_name is None
+        button.label = "Sending…" if self.sending else ("Update" if self.edit_of else "Send")
+        status.set_class(ok, "-ok")
+        status.set_class(not ok, "-bad")
+        if self.sending:
+            status.update("Sending…")
+        elif ok:
+            where = self.query_one(SendOptionsPanel).options().dialog_id or "?"
+            status.update(f"Ready: ctrl+s sends to {where} via {preview.method}.")
+        elif errors:
+            first = errors[0]
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            status.update(f"{first.message}{more}")
+        else:
+            status.update("Not ready to send.")
+
+    # ---- sending ------------------------------------------------------------
+
+    @on(Button.Pressed, "#send-button")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    def action_send(self) -> None:
+        if self.sending:
+            self.notify("A send is already under way.", severity="warning")
+            return
+        preview = self.refresh_preview()
+        draft = self.draft()
+        if preview is None or draft is None:
+            self.notify("Pick a template first.", severity="warning")
+            return
+        if not preview.ok:
+            self._explain_block(preview)
+            return
+        profile = self.current_profile()
+        if profile is None:
+            self.notify("No profile is configured: nothing to send with.", severity="error")
+            return
+        api = cast(Any, self.query_one(SendOptionsPanel).api)
+        if not self.service.config.confirm_send:
+            self._start_send(draft, profile, api)
+            return
+        from b24notify.tui.screens.dialogs import ConfirmDialog
+
+        options = draft.options
+        bot = options.bot_id or profile.bot_id
+        rows = [
+            ("Template", draft.template),
+            ("Dialog", options.dialog_id or "?"),
+            ("Bot", self._sender(bot, None).removesuffix(" → ?")),
+            ("Profile", f"{profile.name} ({profile.portal_key})"),
+            ("Method", f"{preview.method} ({api})"),
+        ]
+        if self.edit_of is not None:
+            title = f"Update message of history #{self.edit_of} on the portal?"
+            label = "Update"
+        else:
+            title = "Send this message?"
+            label = "Send"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start_send(draft, profile, api)
+
+        self.app.push_screen(ConfirmDialog(title, rows, confirm_label=label), answered)
+
+    def _explain_block(self, preview: Preview) -> None:
+        form = self.query_one(VariableForm)
+        if preview.field_errors:
+            name, why = next(iter(preview.field_errors.items()))
+            form.focus_field(name)
+            self.notify(
+                f"{self._labels.get(name, name)}: {why}.",
+                title="Fix the form before sending",
+                severity="error",
+            )
+        elif preview.error is not None:
+            self.notify(str(preview.error), title="Template error", severity="error")
+        else:
+            errors = [p for p in preview.problems if p.severity == "error"]
+            self.query_one(PreviewPane).activate("problems")
+            first = errors[0] if errors else None
+            self.notify(
+                f"{first.code}: {first.message}" if first else "The draft is not valid.",
+                title="The portal would reject this",
+                severity="error",
+            )
+
+    def _start_send(self, draft: Draft, profile: Profile, api: Any) -> None:
+        self.sending = True
+        if self.preview is not None:
+            self._show_status(self.preview)
+        edit_of = self.edit_of
+
+        async def job() -> None:
+            outcome: SendOutcome | None = None
+            try:
+                if edit_of is not None:
+                    outcome = await self.service.edit(edit_of, draft, profile=profile)
+                else:
+                    outcome = await self.service.send(draft, profile=profile, api=api)
+            finally:
+                self.post_message(self.SendDone(outcome, edit=edit_of is not None))
+
+        self._app.run_job(job, name="send", group="send")
+
+    def on_compose_screen_send_done(self, message: SendDone) -> None:
+        self.sending = False
+        outcome = message.outcome
+        self.last_outcome = outcome
+        if outcome is not None:
+            text = outcome.describe()
+            if message.edit and outcome.status == "sent":
+                text = "Updated the message on the portal."
+            severity = {"sent": "information", "unknown": "warning"}.get(outcome.status, "error")
+            self.notify(
+                text,
+                title="Sent" if outcome.status == "sent" else outcome.status.capitalize(),
+                severity=cast(Any, severity),
+                timeout=8 if outcome.status == "sent" else 15,
+            )
+            if message.edit and outcome.status == "sent":
+                self.set_edit(None)
+            self._app.run_job(self._load_dialogs, name="dialogs", thread=True)
+        if self.preview is not None:
+            self._show_status(self.preview)
+
+    # ---- drafts from elsewhere ----------------------------------------------
+
+    def load_draft(self, draft: Draft, *, edit_of: int | None = None) -> None:
+        """Fill the screen from ``draft`` (history's "open as draft" / "edit")."""
+        self.set_edit(edit_of)
+        if not self.query_one(TemplateList).entries:
+            self._pending_draft = draft
+            return
+        self.run_worker(
+            self.select_template(draft.template, values=draft.values, options=draft.options),
+            group="load-draft",
+            exclusive=True,
+        )
+
+    def set_edit(self, history_id: int | None) -> None:
+        self.edit_of = history_id
+        banner = self.query_one("#edit-banner", Static)
+        banner.set_class(history_id is not None, "-on")
+        if history_id is not None:
+            banner.update(
+                f"Editing the message sent as history #{history_id}: ctrl+s replaces it "
+                "on the portal; esc stops editing."
+            )
+        if self.preview is not None:
+            self._show_status(self.preview)
+
+    # ---- small actions ------------------------------------------------------
+
+    def action_cancel_edit(self) -> None:
+        if self.edit_of is not None:
+            self.set_edit(None)
+            self.notify("Stopped editing: ctrl+s now sends a new message.")
+
+    def action_find_template(self) -> None:
+        self.remove_class("-hide-templates")
+        self.query_one(TemplateList).focus_search()
+
+    def action_toggle_templates(self) -> None:
+        self.toggle_class("-hide-templates")
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(PreviewPane).activate(tab)
+
+    async def action_reset(self) -> None:
+        if self.template_name is not None:
+            await self.select_template(self.template_name)
+            self.notify("The draft is back to the template's sample values.")
+
+    def action_copy_code(self) -> None:
+        pane = self.query_one(PreviewPane)
+        pane.activate("code")
+        pane.refresh_code()
+        from b24notify.tui.widgets.code_view import CodeView
+
+        self.query_one(CodeView).copy()
+
+    def action_reload(self) -> None:
+        self._app.run_job(self._load_templates, name="templates", thread=True)
+        self.notify("Reloading templates…")
+
+    @on(ProblemsList.Selected)
+    def _go_to_problem(self, event: ProblemsList.Selected) -> None:
+        event.stop()
+        self.go_to(event.finding)
+
+    def go_to(self, finding: Finding) -> None:
+        """Focus the field a finding is about, or say which template part and line."""
+        target = finding.target or ""
+        if target.startswith("var:"):
+            self.query_one(VariableForm).focus_field(target[4:])
+        elif target.startswith("option:"):
+            self.query_one(SendOptionsPanel).focus_option(target[7:])
+        else:
+            where = f"part {finding.part}" if finding.part else "the template"
+            if finding.line:
+                where += f", line {finding.line}"
+            self.notify(
+                f"{finding.message}",
+                title=f"In {self.template_name}: {where}",
+                severity="warning" if finding.severity == "warning" else "error",
+            )
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Palette-only entries: each preview tab and each code format."""
+        out: list[PaletteCommand] = []
+        from b24notify.tui.widgets.code_view import FORMATS, CodeView
+
+        def code_as(fmt: str) -> Any:
+            def run() -> None:
+                pane = self.query_one(PreviewPane)
+                view = self.query_one(CodeView)
+                view.set_format(fmt)
+                pane.activate("code")
+                pane.refresh_code()
+                view.copy()
+
+            return run
+
+        for label, fmt in FORMATS:
+            out.append(
+                (f"Copy request as {label}", "Copies the current draft's request", code_as(fmt))
+            )
+        return out
