@@ -1,0 +1,611 @@
+"""The use cases of b24notify: preview, send, resend, edit, delete, history, bots.
+
+The terminal UI and the command line are thin layers over ``Service``; it is
+the one place that joins templates, payloads, the client and history. The
+caller builds a ``Service`` with its configuration (composition root in
+``b24notify.__main__``) and may inject a history, a template library and an
+HTTP transport (tests pass the sandbox's in-process transport).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from b24notify.core.errors import (
+    B24NotifyError,
+    ConfigError,
+    FieldErrors,
+    TemplateError,
+    UsageError,
+    ValidationFailed,
+)
+from b24notify.core.models import ApiVersion, Draft, Problem, Rendered, SendOptions, SendStatus
+
+if TYPE_CHECKING:
+    import httpx
+
+    from b24notify.core.client import B24Client
+    from b24notify.core.config import Config, Profile
+    from b24notify.core.history import History, SendRecord
+    from b24notify.core.templates import Template, TemplateInfo, TemplateLibrary
+
+
+@dataclass
+class Preview:
+    """Everything the UI shows for a draft, computed synchronously on each keystroke.
+
+    ``params`` are the exact params that would be sent, with secrets masked;
+    ``problems`` are validator findings; ``field_errors`` are per-variable
+    errors; ``error`` is a template error (syntax, undefined, JSON) when the
+    draft cannot be rendered at all.
+    """
+
+    template: str
+    api: ApiVersion
+    method: str
+    rendered: Rendered | None = None
+    params: dict[str, Any] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    field_errors: dict[str, str] = field(default_factory=dict)
+    error: TemplateError | None = None
+    sizes: dict[str, int] = field(default_factory=dict)
+    url: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the draft can be sent: it renders and the portal would accept it."""
+        return (
+            self.error is None
+            and not self.field_errors
+            and self.params is not None
+            and not any(p.severity == "error" for p in self.problems)
+        )
+
+
+@dataclass
+class SendOutcome:
+    """What happened to one send; ``status`` is the history status."""
+
+    status: SendStatus
+    history_id: int | None
+    message_id: int | None = None
+    error_code: str | None = None
+    error: str | None = None
+    hint: str | None = None
+    http_status: int | None = None
+    moved_to: str | None = None
+    attempts: int = 0
+    duration_ms: float = 0.0
+
+    def describe(self) -> str:
+        """One sentence for a notification or the terminal."""
+        if self.status == "sent":
+            text = f"Sent: message id {self.message_id}."
+            if self.moved_to:
+                text += f" The portal moved to {self.moved_to}: update the profile."
+            return text
+        if self.status == "unknown":
+            return (
+                "Unknown — check the chat: the request left but no answer came back "
+                f"({self.error or 'connection lost'}). It was not resent; "
+                "look at the chat and resend from history only if the message is missing."
+            )
+        code = f"{self.error_code}: " if self.error_code else ""
+        text = f"Failed: {code}{self.error or 'the portal refused the message'}"
+        if self.hint:
+            text += f" {self.hint}"
+        return text
+
+
+@dataclass
+class BotInfo:
+    id: int
+    name: str
+    code: str = ""
+
+
+@dataclass
+class PreparedSend:
+    """A rendered, validated request: what ``send`` records and sends.
+
+    ``params`` hold the real secrets (they go on the wire); ``history_fields``
+    gives the masked copy for the history row.
+    """
+
+    api: ApiVersion
+    method: str
+    params: dict[str, Any]
+    options: SendOptions
+    template: str
+    template_hash: str
+    values: dict[str, Any]
+    rendered: Rendered
+    warnings: list[Problem] = field(default_factory=list)
+
+    def history_fields(
+        self, profile: Profile, *, run_id: str | None = None, row_number: int | None = None
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``History.record_pending`` (secrets masked)."""
+        from b24notify.core.bbcode import parse, plain_text
+        from b24notify.core.export import mask_params
+
+        return {
+            "profile": profile.name,
+            "portal": profile.portal_host,
+            "api": self.api,
+            "method": self.method,
+            "bot_id": self.options.bot_id,
+            "dialog_id": self.options.dialog_id,
+            "template": self.template,
+            "template_hash": self.template_hash,
+            "values": self.values,
+            "params": mask_params(self.params),
+            "message_text": plain_text(parse(self.rendered.message)),
+            "run_id": run_id,
+            "row_number": row_number,
+        }
+
+
+def template_hash(template: Template) -> str:
+    """A short content hash of a template's source, recorded with each send."""
+    digest = hashlib.sha256(template.source_text.encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+class Service:
+    """The use cases, over one configuration."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        library: TemplateLibrary | None = None,
+        history: History | None = None,
+        transport_factory: Callable[[Profile], httpx.AsyncBaseTransport | None] | None = None,
+        token_store: Any = None,
+    ) -> None:
+        self.config = config
+        self._library = library
+        self._history = history
+        self._transport_factory = transport_factory
+        self._token_store = token_store
+        self._clients: dict[str, B24Client] = {}
+
+    # ---- composition helpers -------------------------------------------------
+
+    @property
+    def library(self) -> TemplateLibrary:
+        if self._library is None:
+            from b24notify.core.templates import TemplateLibrary, default_search_path
+
+            self._library = TemplateLibrary(default_search_path(self.config.template_dirs))
+        return self._library
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            from b24notify.core import paths
+            from b24notify.core.history import History
+
+            self._history = History(paths.history_file())
+        return self._history
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named profile, or the default one; ConfigError when there is none."""
+        profiles = self.config.profiles
+        if name is None:
+            name = self.config.default_profile or (next(iter(profiles)) if profiles else None)
+        if name is None:
+            raise ConfigError(
+                "No profile is configured: add one to the config file "
+                "(see `b24notify locate`) or try `b24notify demo`."
+            )
+        if name not in profiles:
+            known = ", ".join(profiles) or "none"
+            raise ConfigError(f"No profile named {name!r} (known: {known}).", key="profiles")
+        return profiles[name]
+
+    def client(self, profile: Profile) -> B24Client:
+        """The one client per profile (connection reuse, shared rate bucket)."""
+        client = self._clients.get(profile.name)
+        if client is None:
+            from b24notify.core.client import B24Client
+
+            client = B24Client(self._client_settings(profile))
+            self._clients[profile.name] = client
+        return client
+
+    def _client_settings(self, profile: Profile) -> Any:
+        from b24notify.core.client import ClientSettings
+
+        transport = self._transport_factory(profile) if self._transport_factory else None
+        on_tokens = None
+        if profile.auth_kind == "oauth" and self._token_store is not None:
+            # Refresh tokens rotate: the new pair must be on disk before the next call.
+            profile = self._token_store.overlay(profile)
+            on_tokens = self._token_store.saver(profile)
+        return ClientSettings.from_profile(profile, transport=transport, on_tokens=on_tokens)
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    # ---- templates -----------------------------------------------------------
+
+    def templates(self) -> list[TemplateInfo]:
+        return self.library.list()
+
+    def template(self, name: str) -> Template:
+        return self.library.get(name)
+
+    def draft_for(self, name: str, *, samples: bool = False) -> Draft:
+        """A fresh draft of a template with its send defaults (and samples, for demos)."""
+        from b24notify.core.templates import sample_values
+
+        template = self.template(name)
+        values: dict[str, Any] = sample_values(template) if samples else {}
+        return Draft(template=name, values=values, options=template.send_options())
+
+    # ---- preview -------------------------------------------------------------
+
+    def preview(
+        self, draft: Draft, *, profile: Profile | None = None, api: ApiVersion | None = None
+    ) -> Preview:
+        """Render, build and validate a draft; never raises for bad input."""
+        from b24notify.core import payload
+        from b24notify.core.export import mask_params, mask_url
+        from b24notify.core.templates import parse_values, render
+
+        prof = profile if profile is not None else self._maybe_profile()
+        api = api or (prof.api if prof else "v1")
+        method = payload.method_for(api)
+        result = Preview(template=draft.template, api=api, method=method)
+        if prof is not None:
+            result.url = mask_url(prof.method_url(method))
+        try:
+            template = self.template(draft.template)
+        except B24NotifyError as err:
+            result.error = TemplateError(str(err), template=draft.template)
+            return result
+        try:
+            values = parse_values(template, draft.values)
+        except FieldErrors as err:
+            result.field_errors = dict(err.errors)
+            return result
+        try:
+            rendered = render(template, values)
+        except TemplateError as err:
+            result.error = err
+            return result
+        result.rendered = rendered
+        params = payload.build_send_params(
+            rendered,
+            _effective_options(draft.options, prof),
+            api,
+            client_id=_webhook_secret(prof, "client_id") if api == "v1" else None,
+            bot_token=_webhook_secret(prof, "bot_token") if api == "v2" else None,
+        )
+        auth = prof.auth_kind if prof is not None else None
+        result.problems = payload.validate_params(params, api, auth=auth)
+        result.params = mask_params(params)
+        result.sizes = {
+            part: payload.part_size(value)
+            for part, value in (
+                ("attach", rendered.attach),
+                ("keyboard", rendered.keyboard),
+                ("menu", rendered.menu),
+            )
+            if value is not None
+        }
+        return result
+
+    def export(self, preview: Preview, fmt: str, *, profile: Profile | None = None) -> str:
+        """The previewed request as curl / JS / PHP / Python / JSON, secrets masked."""
+        from b24notify.core.export import render_code
+
+        if preview.params is None:
+            raise UsageError("Nothing to export: the draft does not render yet.")
+        prof = profile if profile is not None else self._maybe_profile()
+        base = (
+            prof.base_url if prof is not None else "https://your-portal.bitrix24.com/rest/1/CODE/"
+        )
+        return render_code(
+            fmt,
+            base_url=base,
+            method=preview.method,
+            params=preview.params,
+            auth=prof.auth_kind if prof is not None else "webhook",
+        )
+
+    def _maybe_profile(self) -> Profile | None:
+        try:
+            return self.profile()
+        except ConfigError:
+            return None
+
+    # ---- sending -------------------------------------------------------------
+
+    async def send(
+        self,
+        draft: Draft,
+        *,
+        profile: Profile | None = None,
+        api: ApiVersion | None = None,
+        run_id: str | None = None,
+        row_number: int | None = None,
+    ) -> SendOutcome:
+        """Render → validate → record pending → call → record the outcome.
+
+        Raises FieldErrors / TemplateError / ValidationFailed before anything is
+        recorded or sent; once the pending row exists every path ends in a
+        final status, and an ambiguous outcome is ``unknown`` (never retried).
+        """
+        prof = profile or self.profile()
+        prepared = self.prepare(draft, profile=prof, api=api)
+        history_id = self.history.record_pending(
+            **prepared.history_fields(prof, run_id=run_id, row_number=row_number)
+        )
+        return await self._call_and_record(prof, prepared.method, prepared.params, history_id)
+
+    def prepare(
+        self, draft: Draft, *, profile: Profile | None = None, api: ApiVersion | None = None
+    ) -> PreparedSend:
+        """Render and validate a draft into the exact request, ready to record and send.
+
+        Raises FieldErrors, TemplateError or ValidationFailed; sends nothing.
+        """
+        from b24notify.core import payload
+        from b24notify.core.templates import parse_values, render
+
+        prof = profile or self.profile()
+        api = api or prof.api
+        template = self.template(draft.template)
+        values = parse_values(template, draft.values)
+        rendered = render(template, values)
+        options = _effective_options(draft.options, prof)
+        webhook = prof.auth_kind == "webhook"
+        params = payload.build_send_params(
+            rendered,
+            options,
+            api,
+            client_id=prof.client_id if api == "v1" and webhook else None,
+            bot_token=prof.bot_token if api == "v2" and webhook else None,
+        )
+        problems = payload.validate_params(params, api, auth=prof.auth_kind)
+        if payload.has_errors(problems):
+            raise ValidationFailed(problems)
+        return PreparedSend(
+            api=api,
+            method=payload.method_for(api),
+            params=params,
+            options=options,
+            template=template.name,
+            template_hash=template_hash(template),
+            values=_jsonable(values),
+            rendered=rendered,
+            warnings=problems,
+        )
+
+    async def _call_and_record(
+        self, prof: Profile, method: str, params: Mapping[str, Any], history_id: int
+    ) -> SendOutcome:
+        from b24notify.core.api_errors import ApiError
+
+        started = time.perf_counter()
+        try:
+            result = await self.client(prof).call(method, params)
+        except ApiError as err:
+            outcome = SendOutcome(
+                status="unknown" if err.outcome == "unknown" else "failed",
+                history_id=history_id,
+                error_code=err.code,
+                error=err.description or str(err),
+                hint=err.hint,
+                http_status=err.http_status,
+                attempts=getattr(err, "attempts", 1),
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        except B24NotifyError as err:
+            outcome = SendOutcome(
+                status="failed",
+                history_id=history_id,
+                error=str(err),
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        except BaseException as err:
+            # Anything unexpected after the row is pending: the request may have
+            # left, so the honest status is unknown; then let the error surface.
+            self.history.finish(
+                history_id,
+                "unknown",
+                error_code="CLIENT_ERROR",
+                error_description=type(err).__name__,
+            )
+            raise
+        else:
+            outcome = SendOutcome(
+                status="sent",
+                history_id=history_id,
+                message_id=_message_id(result.result),
+                http_status=result.http_status,
+                moved_to=result.moved_to,
+                attempts=result.attempts,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        self.history.finish(
+            history_id,
+            outcome.status,
+            message_id=outcome.message_id,
+            error_code=outcome.error_code,
+            error_description=outcome.error,
+            http_status=outcome.http_status,
+            attempts=outcome.attempts,
+            duration_ms=outcome.duration_ms,
+        )
+        return outcome
+
+    async def resend(self, history_id: int, *, profile: Profile | None = None) -> SendOutcome:
+        """Send a history row again as a new send (a new history row)."""
+        return await self.send(self.draft_from_history(history_id), profile=profile)
+
+    def draft_from_history(self, history_id: int) -> Draft:
+        """Re-open a history row as a draft: same template, values and options."""
+        record = self._record(history_id)
+        options = SendOptions(dialog_id=record.dialog_id, bot_id=record.bot_id)
+        params = record.params or {}
+        flags = params.get("fields", params)
+        for attr, keys in (
+            ("system", ("SYSTEM", "system")),
+            ("url_preview", ("URL_PREVIEW", "urlPreview")),
+            ("skip_connector", ("SKIP_CONNECTOR", "skipConnector")),
+        ):
+            for key in keys:
+                if isinstance(flags, Mapping) and key in flags:
+                    setattr(options, attr, flags[key] in (True, "Y"))
+        return Draft(
+            template=record.template or "", values=dict(record.values or {}), options=options
+        )
+
+    async def edit(
+        self, history_id: int, draft: Draft, *, profile: Profile | None = None
+    ) -> SendOutcome:
+        """Replace the text/attach/keyboard of a sent message on the portal."""
+        from b24notify.core import payload
+        from b24notify.core.templates import parse_values, render
+
+        record = self._record(history_id)
+        if record.message_id is None:
+            raise UsageError(f"History row {history_id} has no message id: it was never delivered.")
+        prof = profile or self.profile(record.profile)
+        template = self.template(draft.template)
+        rendered = render(template, parse_values(template, draft.values))
+        method, params = payload.build_update_params(
+            _api(record.api),
+            message_id=record.message_id,
+            bot_id=record.bot_id,
+            rendered=rendered,
+            url_preview=draft.options.url_preview,
+            client_id=prof.client_id if prof.auth_kind == "webhook" else None,
+            bot_token=prof.bot_token if prof.auth_kind == "webhook" else None,
+        )
+        return await self._simple_call(prof, method, params, history_id, "edited")
+
+    async def delete_message(
+        self, history_id: int, *, complete: bool = False, profile: Profile | None = None
+    ) -> SendOutcome:
+        """Delete a sent message on the portal (the history row stays, marked)."""
+        from b24notify.core import payload
+
+        record = self._record(history_id)
+        if record.message_id is None:
+            raise UsageError(f"History row {history_id} has no message id: it was never delivered.")
+        prof = profile or self.profile(record.profile)
+        method, params = payload.build_delete_params(
+            _api(record.api),
+            message_id=record.message_id,
+            bot_id=record.bot_id,
+            complete=complete,
+            client_id=prof.client_id if prof.auth_kind == "webhook" else None,
+            bot_token=prof.bot_token if prof.auth_kind == "webhook" else None,
+        )
+        return await self._simple_call(prof, method, params, history_id, "deleted")
+
+    async def _simple_call(
+        self, prof: Profile, method: str, params: Mapping[str, Any], history_id: int, what: str
+    ) -> SendOutcome:
+        from b24notify.core.api_errors import ApiError
+
+        try:
+            result = await self.client(prof).call(method, params)
+        except ApiError as err:
+            return SendOutcome(
+                status="unknown" if err.outcome == "unknown" else "failed",
+                history_id=history_id,
+                error_code=err.code,
+                error=err.description or str(err),
+                hint=err.hint,
+                http_status=err.http_status,
+            )
+        if what == "deleted":
+            self.history.mark_deleted(history_id)
+        else:
+            self.history.mark_edited(history_id)
+        return SendOutcome(status="sent", history_id=history_id, http_status=result.http_status)
+
+    def _record(self, history_id: int) -> SendRecord:
+        record = self.history.get(history_id)
+        if record is None:
+            raise UsageError(f"No history row with id {history_id}.")
+        return record
+
+    # ---- bots / connection ---------------------------------------------------
+
+    async def list_bots(self, profile: Profile | None = None) -> list[BotInfo]:
+        """The bots the profile can send as (``imbot.bot.list`` / ``imbot.v2.Bot.list``)."""
+        prof = profile or self.profile()
+        bots = await self.client(prof).list_bots(
+            prof.api, client_id=prof.client_id, bot_token=prof.bot_token
+        )
+        return [
+            BotInfo(id=int(b["id"]), name=str(b.get("name", "")), code=str(b.get("code", "")))
+            for b in bots
+        ]
+
+    # ---- history -------------------------------------------------------------
+
+    def recover(self) -> list[int]:
+        """Turn rows left ``pending`` by a crash into ``unknown``; call once at start."""
+        return self.history.recover_pending()
+
+    def search_history(self, **filters: Any) -> Sequence[SendRecord]:
+        return self.history.search(**filters)
+
+
+def _effective_options(options: SendOptions, profile: Profile | None) -> SendOptions:
+    """Fill the bot from the profile when the draft names none."""
+    if options.bot_id is None and profile is not None and profile.bot_id is not None:
+        return SendOptions(**{**options.__dict__, "bot_id": profile.bot_id})
+    return options
+
+
+def _webhook_secret(profile: Profile | None, attr: str) -> str | None:
+    """The bot secret a webhook call carries (CLIENT_ID / botToken); masked before display."""
+    if profile is None or profile.auth_kind != "webhook":
+        return None
+    return getattr(profile, attr, None)
+
+
+def _api(value: str) -> ApiVersion:
+    """An API version read back from history."""
+    return "v2" if value == "v2" else "v1"
+
+
+def _message_id(result: Any) -> int | None:
+    """v1 answers a bare id; v2 answers {"id": …, "uuidMap": …}."""
+    if isinstance(result, bool):
+        return None
+    if isinstance(result, int):
+        return result
+    if isinstance(result, Mapping) and isinstance(result.get("id"), int):
+        return int(result["id"])
+    if isinstance(result, str) and result.isdigit():
+        return int(result)
+    return None
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values as JSON-friendly data for history (dates as ISO strings)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if hasattr(value, "isoformat"):
+            out[key] = value.isoformat()
+        elif isinstance(value, str | int | float | bool | list | dict) or value is None:
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,169 @@
+"""The command line: exit codes, one-sentence errors, render/validate/templates/locate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from b24notify.cli.main import run
+
+SECRET_CODE = "s3cr3tw3bh00kc0de"
+SECRET_CLIENT = "client-id-very-secret"
+
+
+def write_config(home: Path, body: str) -> Path:
+    path = home / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+WEBHOOK_CONFIG = f"""
+default_profile = "main"
+
+[profiles.main]
+webhook = "https://example.bitrix24.com/rest/1/{SECRET_CODE}/"
+api = "v1"
+bot_id = 7
+client_id = "{SECRET_CLIENT}"
+"""
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("b24notify ")
+
+
+def test_usage_error_exits_2_without_traceback() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "b24notify", "render"], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "template" in out.stderr
+
+
+def test_locate_prints_paths_under_home(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["locate"]) == 0
+    out = capsys.readouterr().out
+    assert str(isolated_home / "config.toml") in out
+    assert "history" in out
+    assert "templates" in out
+
+
+def test_templates_list_shows_shipped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["templates", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "incident/opened" in out
+    assert "shipped" in out
+
+
+def test_templates_check_all_shipped_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["templates", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out
+    assert out.count("ok ") >= 6
+
+
+def test_render_json_masks_secrets(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(isolated_home, WEBHOOK_CONFIG)
+    assert run(["render", "notice/short", "--samples", "--to", "chat5"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert data["method"] == "imbot.message.add"
+    assert data["params"]["DIALOG_ID"] == "chat5"
+    assert data["params"]["BOT_ID"] == 7
+    assert SECRET_CLIENT not in out
+
+
+@pytest.mark.parametrize("fmt", ["curl", "js", "php", "python"])
+def test_render_code_formats_mask_secrets(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    write_config(isolated_home, WEBHOOK_CONFIG)
+    assert run(["render", "incident/opened", "--samples", "--to", "42", "--format", fmt]) == 0
+    captured = capsys.readouterr()
+    assert "imbot.message.add" in captured.out
+    assert SECRET_CODE not in captured.out + captured.err
+    assert SECRET_CLIENT not in captured.out + captured.err
+
+
+def test_render_without_profile_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(["render", "notice/short", "--samples", "--to", "42", "--bot", "7", "--api", "v2"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["method"] == "imbot.v2.Chat.Message.send"
+    assert data["params"]["dialogId"] == "42"
+
+
+def test_render_missing_template_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", "no/such/template"]) == 2
+    err = capsys.readouterr().err
+    assert "no/such/template" in err
+
+
+def test_render_bad_var_type_names_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["render", "incident/opened", "--samples", "--to", "42", "--var", "started=soon"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "started" in err
+
+
+def test_render_bad_dialog_fails_with_portal_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", "notice/short", "--samples", "--to", "not a dialog"]) == 1
+    assert "DIALOG_ID_EMPTY" in capsys.readouterr().err
+
+
+def test_render_malformed_var_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", "notice/short", "--var", "novalue"]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_validate_good_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"DIALOG_ID": "chat1", "MESSAGE": "hi", "BOT_ID": 7}))
+    assert run(["validate", str(good)]) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"DIALOG_ID": "chat1", "MESSAGE": "  ", "ATTACH": "{oops"}))
+    assert run(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert any(line.startswith("MESSAGE_EMPTY") for line in lines)
+    assert any(line.startswith("ATTACH_ERROR") for line in lines)
+
+
+def test_validate_v2_guessed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "v2.json"
+    f.write_text(json.dumps({"botId": 7, "dialogId": "chat1", "fields": {}}))
+    assert run(["validate", str(f)]) == 1
+    assert "EMPTY_MESSAGE" in capsys.readouterr().out
+
+
+def test_validate_not_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "x.json"
+    f.write_text("{nope")
+    assert run(["validate", str(f)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_broken_config_names_file(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(isolated_home, "[profiles.main\nwebhook = 1\n")
+    assert run(["render", "notice/short", "--samples", "--to", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "config.toml" in err
+
+
+def test_send_needs_confirmation_when_not_a_tty(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(isolated_home, WEBHOOK_CONFIG)
+    monkeypatch.setattr("sys.stdin", open("/dev/null"))  # noqa: SIM115
+    assert run(["send", "notice/short", "--samples", "--to", "42"]) == 2
+    assert "--yes" in capsys.readouterr().err
