@@ -171,10 +171,10 @@ class _AttachReader:
         out = self.out
         if not self._item_object(item, path, "USER"):
             return None
+        unknown_keys(item, _USER_KEYS, path, "USER", out)
         if php_trim(item.get("NAME")) == "":
             out.warn("W_USER_NO_NAME", path, "This USER has no NAME, so the portal drops it.")
             return None
-        unknown_keys(item, _USER_KEYS, path, "USER", out)
         add: dict[str, Any] = {
             "NAME": newline_to_space(php_str(item["NAME"]) or ""),
             "AVATAR_TYPE": "USER",
@@ -229,6 +229,7 @@ class _AttachReader:
         what = "RICH_LINK" if rich else "LINK"
         if not self._item_object(item, path, what):
             return None
+        unknown_keys(item, _RICH_KEYS if rich else _LINK_KEYS, path, what, out)
         named = is_set(item, "NAME")
         result: dict[str, Any] = {}
         if is_set(item, "NETWORK_ID") and named:
@@ -253,7 +254,6 @@ class _AttachReader:
                 f"so the portal drops this {what}.",
             )
             return None
-        unknown_keys(item, _RICH_KEYS if rich else _LINK_KEYS, path, what, out)
         if named:
             result["NAME"] = newline_to_space(php_trim(item["NAME"]))
         if is_set(item, "LINK"):
@@ -316,11 +316,12 @@ class _AttachReader:
         out = self.out
         if not isinstance(value, list | dict) or looks_like_one_object(value):
             shape = "a single item object" if isinstance(value, dict) else kind_of(value)
+            fix = "; wrap the item in [ ]" if isinstance(value, dict) else ""
             out.warn(
                 "W_VALUE_TYPE",
                 path,
                 f"GRID is {shape}, not a list of items, so the portal finds no item "
-                "and drops the block.",
+                f"and drops the block{fix}.",
             )
             return
         kept: list[dict[str, Any]] = []
@@ -345,6 +346,7 @@ class _AttachReader:
         out = self.out
         if not self._item_object(item, path, "GRID item"):
             return None
+        unknown_keys(item, _GRID_KEYS, path, "A GRID item", out)
         raw = item.get("DISPLAY")
         name, value = php_trim(item.get("NAME")), php_trim(item.get("VALUE"))
         if not php_eq(raw, "LINE") and name == "" and value == "":
@@ -355,7 +357,6 @@ class _AttachReader:
                 "(only LINE items may be empty).",
             )
             return None
-        unknown_keys(item, _GRID_KEYS, path, "A GRID item", out)
         result: dict[str, Any] = {"DISPLAY": self._display(raw, f"{path}.DISPLAY")}
         result["NAME"] = newline_to_space(name)
         self._lint(value, f"{path}.VALUE")
@@ -442,10 +443,10 @@ class _AttachReader:
     def _image(self, item: Any, path: str) -> dict[str, Any] | None:
         if not self._item_object(item, path, "IMAGE"):
             return None
+        unknown_keys(item, _IMAGE_KEYS, path, "IMAGE", self.out)
         link = self._required_link(item, path, "IMAGE")
         if link is None:
             return None
-        unknown_keys(item, _IMAGE_KEYS, path, "IMAGE", self.out)
         result: dict[str, Any] = {}
         if php_trim(item.get("NAME")) != "":
             result["NAME"] = php_trim(item["NAME"])
@@ -462,10 +463,10 @@ class _AttachReader:
     def _file(self, item: Any, path: str) -> dict[str, Any] | None:
         if not self._item_object(item, path, "FILE"):
             return None
+        unknown_keys(item, _FILE_KEYS, path, "FILE", self.out)
         link = self._required_link(item, path, "FILE")
         if link is None:
             return None
-        unknown_keys(item, _FILE_KEYS, path, "FILE", self.out)
         result: dict[str, Any] = {"LINK": link}
         if php_trim(item.get("NAME")) != "":
             result["NAME"] = newline_to_space(php_trim(item["NAME"]))

@@ -111,7 +111,10 @@ def php_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, int):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # past Python's digit limit: PHP would hold a float anyway
+            return "INF" if value > 0 else "-INF"
     if isinstance(value, float):
         if math.isnan(value):
             return "NAN"
@@ -199,9 +202,25 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def key_label(key: Any) -> str:
+    """A key as it reads in a path or message: bare when it is a plain name, else quoted."""
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) else quote(text, 30)
+
+
 def index(path: str, label: str) -> str:
-    """``path[label]``."""
-    return f"{path}[{label}]"
+    """``path[label]`` (labels that aren't plain names or numbers are quoted)."""
+    shown = label if label.isdigit() or _PLAIN_KEY.match(label) else quote(label, 30)
+    return f"{path}[{shown}]"
+
+
+def member(path: str, key: Any) -> str:
+    """``path.key`` (or just ``key`` at the top), the key shown with ``key_label``."""
+    label = key_label(key)
+    return f"{path}.{label}" if path else label
 
 
 # ---- sizes --------------------------------------------------------------------

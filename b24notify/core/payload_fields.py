@@ -13,6 +13,8 @@ from b24notify.core.payload_common import (
     Findings,
     is_list_like,
     is_set,
+    key_label,
+    member,
     php_int,
     quote,
     valid_hex,
@@ -27,11 +29,12 @@ def unknown_keys(
     for key in obj:
         if key in known:
             continue
-        hint = f" (keys are case-sensitive: use {key.upper()})" if key.upper() in known else ""
+        name = str(key)
+        hint = f" (keys are case-sensitive: use {name.upper()})" if name.upper() in known else ""
         out.warn(
             "W_UNKNOWN_KEY",
-            f"{path}.{key}",
-            f"{what} has no field {key}, so the portal ignores it{hint}.",
+            member(path, name),
+            f"{what} has no field {key_label(name)}, so the portal ignores it{hint}.",
         )
 
 

@@ -96,6 +96,8 @@ class _ButtonReader:
                 f"drops this {self.what}.",
             )
             return
+        keys = _MENU_ITEM_KEYS if self.menu else _BUTTON_KEYS
+        unknown_keys(entry, keys, path, self.what, out)
         item = self._button(entry, path)
         if item is not None:
             self.kept.append(item)
@@ -188,7 +190,6 @@ class _ButtonReader:
                 f"This {what} has {' and '.join(actions)}; the portal uses only {winner} "
                 "(LINK > FUNCTION > APP_ID > ACTION > COMMAND).",
             )
-        unknown_keys(entry, _MENU_ITEM_KEYS if self.menu else _BUTTON_KEYS, path, what, out)
         item: dict[str, Any] = {"BOT_ID": self.bot_id}
         if not self.menu:
             item["TYPE"] = "BUTTON"

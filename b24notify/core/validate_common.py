@@ -24,20 +24,42 @@ MESSAGE_LIMIT = 20_000
 """Characters v2 keeps of a message (the rest becomes " (...)"); v1 documents none."""
 
 DIALOG_RE = re.compile(r"^([0-9]+|(chat|sg|crm)[0-9]+)$", re.IGNORECASE)
-_BOT_ID_RE = re.compile(r"^[1-9][0-9]*$")
+_BOT_ID_RE = re.compile(r"^[1-9][0-9]{0,18}$")
 
 
-def bb_lint() -> Lint | None:
-    """The BB-code linter, when the bbcode module provides one."""
+ATTACH_TAGS = frozenset(["user", "chat", "send", "put", "call", "br", "b", "u", "i", "s", "url"])
+"""BB-codes the docs allow in attach MESSAGE blocks and GRID VALUE (bitrix24-api.md §3.3)."""
+
+
+def bb_lint(*, attach: bool = False) -> Lint | None:
+    """The BB-code linter (for attach text also flags tags attach doesn't support)."""
     try:
-        from b24notify.core.bbcode import lint  # type: ignore[attr-defined,unused-ignore]
+        from b24notify.core.bbcode import Tag, lint, parse, walk
     except ImportError:
         return None
 
     def safe(text: str, path: str) -> list[Problem]:
         # The validator must never raise; a linter failure only costs its hints.
         try:
-            return list(lint(text, path))
+            found = list(lint(text, path))
+            if attach:
+                seen: set[str] = set()
+                for node in walk(parse(text)):
+                    if isinstance(node, Tag) and node.name not in ATTACH_TAGS:
+                        if node.name in seen:
+                            continue
+                        seen.add(node.name)
+                        found.append(
+                            Problem(
+                                "W_BB_ATTACH_TAG",
+                                path,
+                                f"[{node.name}] is not among the BB-codes attach text supports "
+                                "(B, I, U, S, URL, USER, CHAT, SEND, PUT, CALL, BR), so the chat "
+                                "may show it as plain text.",
+                                "warning",
+                            )
+                        )
+            return found
         except Exception:
             return []
 

@@ -9,6 +9,7 @@ from b24notify.core.payload_common import (
     Findings,
     Lint,
     is_set,
+    key_label,
     kind_of,
     php_empty,
     php_eq,
@@ -50,16 +51,16 @@ def validate_v1(raw: Mapping[str, Any], auth: Auth | None, out: Findings) -> Non
         if name in params:
             out.warn(
                 "W_DUPLICATE_PARAM",
-                name,
-                f"{name} is given twice in different letter case; the portal upper-cases "
-                "names and keeps the last one.",
+                key_label(name),
+                f"{key_label(name)} is given twice in different letter case; the portal "
+                "upper-cases names and keeps the last one.",
             )
         params[name] = value
     for key, hint in unknown(list(params), V1_PARAMS, _V1_HINTS):
         out.warn(
             "W_UNKNOWN_PARAM",
-            key,
-            f"imbot.message.add has no parameter {key}, so the portal ignores it{hint}.",
+            key_label(key),
+            f"imbot.message.add has no parameter {key_label(key)}, so the portal ignores it{hint}.",
         )
     if auth == "webhook" and php_empty(params.get("CLIENT_ID")):
         out.error(
@@ -80,7 +81,9 @@ def validate_v1(raw: Mapping[str, Any], auth: Auth | None, out: Findings) -> Non
     lint = bb_lint()
     has_attach = not php_empty(params.get("ATTACH"))
     _v1_message(params.get("MESSAGE"), has_attach, lint, out)
-    check_part(params.get("ATTACH"), "attach", "ATTACH", out, bot_id=bot_id, lint=lint)
+    check_part(
+        params.get("ATTACH"), "attach", "ATTACH", out, bot_id=bot_id, lint=bb_lint(attach=True)
+    )
     check_part(params.get("KEYBOARD"), "keyboard", "KEYBOARD", out, bot_id=bot_id, lint=lint)
     check_part(params.get("MENU"), "menu", "MENU", out, bot_id=bot_id, lint=lint)
     for flag in _V1_FLAGS:

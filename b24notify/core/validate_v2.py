@@ -7,7 +7,9 @@ from typing import Any
 
 from b24notify.core.payload_common import (
     Findings,
+    key_label,
     kind_of,
+    member,
     php_empty,
     php_int,
     php_trim,
@@ -42,8 +44,9 @@ def validate_v2(params: Mapping[str, Any], auth: Auth | None, out: Findings) -> 
     for key, hint in unknown(keys, V2_PARAMS, _V2_HINTS):
         out.warn(
             "W_UNKNOWN_PARAM",
-            key,
-            f"imbot.v2.Chat.Message.send has no parameter {key}, so the portal ignores it{hint}.",
+            key_label(key),
+            f"imbot.v2.Chat.Message.send has no parameter {key_label(key)}, "
+            f"so the portal ignores it{hint}.",
         )
     if auth == "webhook" and php_empty(params.get("botToken")):
         out.error(
@@ -104,8 +107,9 @@ def _v2_fields(fields: Mapping[str, Any], bot_id: int | None, out: Findings) -> 
     for key, hint in unknown([str(k) for k in fields], V2_FIELDS, {}):
         out.warn(
             "W_UNKNOWN_FIELD",
-            f"fields.{key}",
-            f"imbot.v2.Chat.Message.send has no field {key}, so the portal ignores it{hint}.",
+            member("fields", key),
+            f"imbot.v2.Chat.Message.send has no field {key_label(key)}, "
+            f"so the portal ignores it{hint}.",
         )
     lint = bb_lint()
     text = _v2_message(fields.get("message"), out)
@@ -114,7 +118,9 @@ def _v2_fields(fields: Mapping[str, Any], bot_id: int | None, out: Findings) -> 
         if lint is not None:
             out.extend(lint(text, "fields.message"))
     attach_value = fields.get("attach")
-    check_part(attach_value, "attach", "fields.attach", out, bot_id=bot_id, lint=lint)
+    check_part(
+        attach_value, "attach", "fields.attach", out, bot_id=bot_id, lint=bb_lint(attach=True)
+    )
     if not text and php_empty(attach_value):
         out.error(
             "EMPTY_MESSAGE",
