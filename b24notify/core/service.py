@@ -235,6 +235,33 @@ class Service:
             await client.aclose()
         self._clients.clear()
 
+    @property
+    def token_store(self) -> Any:
+        """The OAuth token store (None when tokens are not persisted, e.g. in the demo)."""
+        return self._token_store
+
+    def transport_for(self, profile: Profile | None) -> httpx.AsyncBaseTransport | None:
+        """The injected HTTP transport for a profile (None: the real network).
+
+        Lets the UI reach the sandbox's own endpoints (``/sandbox/messages``) the
+        same way the client reaches the portal, in-process in tests.
+        """
+        if self._transport_factory is None or profile is None:
+            return None
+        return self._transport_factory(profile)
+
+    async def use_config(self, config: Config) -> None:
+        """Switch to ``config`` (after the Profiles screen saved it).
+
+        Clients of profiles that changed or are gone are closed, so the next call
+        uses the new settings; untouched profiles keep their connections.
+        """
+        old = self.config.profiles
+        self.config = config
+        for name in list(self._clients):
+            if config.profiles.get(name) != old.get(name):
+                await self._clients.pop(name).aclose()
+
     # ---- templates -----------------------------------------------------------
 
     def templates(self) -> list[TemplateInfo]:
@@ -254,9 +281,18 @@ class Service:
     # ---- preview -------------------------------------------------------------
 
     def preview(
-        self, draft: Draft, *, profile: Profile | None = None, api: ApiVersion | None = None
+        self,
+        draft: Draft,
+        *,
+        profile: Profile | None = None,
+        api: ApiVersion | None = None,
+        template: Template | None = None,
     ) -> Preview:
-        """Render, build and validate a draft; never raises for bad input."""
+        """Render, build and validate a draft; never raises for bad input.
+
+        ``template`` renders in place of the one named by the draft (the
+        editor's unsaved text, from ``TemplateLibrary.from_toml``).
+        """
         from b24notify.core import payload
         from b24notify.core.export import mask_params, mask_url
         from b24notify.core.templates import parse_values, render
@@ -268,7 +304,8 @@ class Service:
         if prof is not None:
             result.url = mask_url(prof.method_url(method))
         try:
-            template = self.template(draft.template)
+            if template is None:
+                template = self.template(draft.template)
         except B24NotifyError as err:
             result.error = TemplateError(str(err), template=draft.template)
             return result
@@ -276,6 +313,9 @@ class Service:
             values = parse_values(template, draft.values)
         except FieldErrors as err:
             result.field_errors = dict(err.errors)
+            return result
+        except TemplateError as err:  # a Jinja syntax error found while reading the variables
+            result.error = err
             return result
         try:
             rendered = render(template, values)
@@ -544,6 +584,23 @@ class Service:
         return record
 
     # ---- bots / connection ---------------------------------------------------
+
+    async def check_connection(self, profile: Profile) -> list[BotInfo]:
+        """List the bots with ``profile`` exactly as given (edited, not saved yet).
+
+        Uses a client of its own, closed afterwards, so the cached client of a
+        saved profile with the same name is neither used nor disturbed.
+        """
+        from b24notify.core.client import B24Client
+
+        async with B24Client(self._client_settings(profile)) as client:
+            bots = await client.list_bots(
+                profile.api, client_id=profile.client_id, bot_token=profile.bot_token
+            )
+        return [
+            BotInfo(id=int(b["id"]), name=str(b.get("name", "")), code=str(b.get("code", "")))
+            for b in bots
+        ]
 
     async def list_bots(self, profile: Profile | None = None) -> list[BotInfo]:
         """The bots the profile can send as (``imbot.bot.list`` / ``imbot.v2.Bot.list``)."""
