@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from b24notify.core.errors import UsageError
-from b24notify.core.models import V1_SEND, V2_SEND, ApiVersion, Rendered, SendOptions
+from b24notify.core.models import V1_SEND, V2_SEND, ApiVersion, Problem, Rendered, SendOptions
 from b24notify.core.payload_attach import read_attach
 from b24notify.core.payload_common import (
     SIZE_LIMIT,
@@ -44,6 +44,7 @@ __all__ = [
     "build_delete_params",
     "build_send_params",
     "build_update_params",
+    "build_warnings",
     "effective_attach",
     "effective_keyboard",
     "effective_menu",
@@ -114,6 +115,47 @@ def build_send_params(
     if client_id is not None:
         params["CLIENT_ID"] = client_id
     return params
+
+
+def build_warnings(rendered: Rendered, options: SendOptions, api: ApiVersion) -> list[Problem]:
+    """What ``build_send_params`` had to leave out because the API version has no place for it.
+
+    The validator only sees the built params, so these are reported here:
+    MENU and FROM/TO on v2, a reply on v1.
+    """
+    found: list[Problem] = []
+    if api == "v2":
+        if rendered.menu is not None:
+            found.append(
+                Problem(
+                    "W_MENU_NOT_SUPPORTED",
+                    "fields.menu",
+                    "imbot.v2.Chat.Message.send has no menu, so the menu is not sent "
+                    "(menus need v1 imbot.message.add).",
+                    "warning",
+                )
+            )
+        if (options.from_user_id or 0) > 0 and (options.to_user_id or 0) > 0:
+            found.append(
+                Problem(
+                    "W_FROM_TO_NOT_SUPPORTED",
+                    "options.from_user_id",
+                    "v2 has no FROM_USER_ID/TO_USER_ID mode, so the message goes to the dialog "
+                    "instead.",
+                    "warning",
+                )
+            )
+    elif options.reply_id is not None:
+        found.append(
+            Problem(
+                "W_REPLY_NOT_SUPPORTED",
+                "options.reply_id",
+                "imbot.message.add cannot reply to a message, so it is sent as a normal message "
+                "(replies need v2).",
+                "warning",
+            )
+        )
+    return found
 
 
 def _v2_send(rendered: Rendered, options: SendOptions, bot_token: str | None) -> dict[str, Any]:
@@ -279,7 +321,8 @@ def effective_keyboard(value: Any, *, bot_id: int | None = None) -> list[dict[st
     """The keyboard buttons as the portal stores them (``{"TYPE": "NEWLINE"}`` between rows).
 
     ``bot_id`` is the bot the portal injects (the sending bot); None stands for
-    the app's default bot, so COMMAND buttons are kept. None when nothing is kept.
+    the app's default bot, so COMMAND buttons are kept (their BOT_ID then reads
+    0). None when nothing is kept. Sizes are not checked.
     """
     return read_buttons(value, "keyboard", "KEYBOARD", Findings(), bot_id=bot_id)[1]
 

@@ -9,7 +9,7 @@ or change without telling (§3–§5, §9). Messages never quote a secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from b24notify.core.models import ApiVersion, Problem
@@ -21,7 +21,7 @@ from b24notify.core.validate_v2 import validate_v2
 __all__ = ["Auth", "has_errors", "validate_params"]
 
 
-def has_errors(problems: list[Problem]) -> bool:
+def has_errors(problems: Iterable[Problem]) -> bool:
     """True when any problem would make the portal reject the request."""
     return any(p.severity == "error" for p in problems)
 

@@ -42,7 +42,7 @@ def bb_lint(*, attach: bool = False) -> Lint | None:
         # The validator must never raise; a linter failure only costs its hints.
         try:
             found = list(lint(text, path))
-            if attach:
+            if attach and "[" in text:
                 seen: set[str] = set()
                 for node in walk(parse(text)):
                     if isinstance(node, Tag) and node.name not in ATTACH_TAGS:

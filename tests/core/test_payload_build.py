@@ -363,3 +363,34 @@ def test_part_size(value: Any, size: int) -> None:
 
 def test_size_limit_is_30_kb() -> None:
     assert payload.SIZE_LIMIT == 30 * 1024
+
+
+# ---- what a build leaves out -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api", "rendered", "options", "expected"),
+    [
+        ("v2", FULL, SendOptions(dialog_id="1"), [("W_MENU_NOT_SUPPORTED", "fields.menu")]),
+        (
+            "v2",
+            TEXT_ONLY,
+            SendOptions(dialog_id="1", from_user_id=2, to_user_id=3),
+            [("W_FROM_TO_NOT_SUPPORTED", "options.from_user_id")],
+        ),
+        (
+            "v1",
+            TEXT_ONLY,
+            SendOptions(dialog_id="1", reply_id=9),
+            [("W_REPLY_NOT_SUPPORTED", "options.reply_id")],
+        ),
+        ("v1", FULL, SendOptions(dialog_id="1", from_user_id=2, to_user_id=3), []),
+        ("v2", TEXT_ONLY, SendOptions(dialog_id="1", reply_id=9), []),
+    ],
+)
+def test_build_warnings(
+    api: Any, rendered: Rendered, options: SendOptions, expected: list[tuple[str, str]]
+) -> None:
+    found = payload.build_warnings(rendered, options, api)
+    assert [(p.code, p.path) for p in found] == expected
+    assert all(p.severity == "warning" for p in found)
