@@ -174,19 +174,21 @@ class MethodBudget:
 
 
 class OperatingBudget:
-    """Per-method ``operating`` time (10-minute window) as reported by the portal's ``time``."""
+    """Per-method ``operating`` time (10-minute window) as reported by the portal's ``time``.
+
+    A method counts as near its limit when less than ``margin`` seconds
+    (default 5% of ``limit``) are left; it then waits for ``operating_reset_at``.
+    """
 
     def __init__(
         self,
         limit: float = 480.0,
-        margin: float = 24.0,
+        margin: float | None = None,
         clock: Clock = time.time,
-        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.limit = limit
-        self.margin = margin
+        self.margin = limit * 0.05 if margin is None else margin
         self._clock = clock
-        self._sleep = sleep
         self._methods: dict[str, MethodBudget] = {}
         # Portal clock minus ours, from the last ``time.finish`` seen; reset
         # times are the portal's unix times.
@@ -216,23 +218,19 @@ class OperatingBudget:
             return None
         return max(0.0, budget.reset_at - (self._clock() + self._skew))
 
-    def wait_needed(self, method: str) -> float:
-        """Seconds to wait before calling ``method`` so it stays under the limit (0 if none)."""
-        budget = self.get(method)
-        if budget is None or budget.operating < self.limit - self.margin:
-            return 0.0
-        return self.seconds_until_reset(method) or 0.0
-
-    async def wait_for(self, methods: list[str], max_wait: float) -> float:
-        """Sleep until every method in ``methods`` has budget again (at most ``max_wait``)."""
-        wait = min(max((self.wait_needed(m) for m in methods), default=0.0), max_wait)
-        if wait <= 0:
-            return 0.0
-        await self._sleep(wait)
+    def wait_needed(self, *methods: str) -> float:
+        """Seconds to wait before calling these methods so each stays under its limit."""
+        waits = [0.0]
         for method in methods:
-            # The window moved on; the next response tells us where it stands.
+            budget = self.get(method)
+            if budget is not None and budget.operating >= self.limit - self.margin:
+                waits.append(self.seconds_until_reset(method) or 0.0)
+        return max(waits)
+
+    def forget(self, *methods: str) -> None:
+        """Drop what we knew (after waiting for a reset the next response tells anew)."""
+        for method in methods:
             self._methods.pop(method.lower(), None)
-        return wait
 
 
 def _number(value: Any) -> float | None:
