@@ -78,7 +78,7 @@ def call_method(
 ) -> Outcome:
     """Run one method as ``caller``; CallError carries the portal's refusal.
 
-    Every executed call (success or method error) costs ``operating_cost``
+    Every executed call (success or method error) costs ``state.meter.cost``
     seconds of its method's budget; a call made after the budget is spent is
     refused with OPERATION_TIME_LIMIT. The outer ``batch`` costs nothing.
     """
@@ -95,7 +95,7 @@ def _run(
 ) -> Outcome:
     metered = name != "batch"
     key = (caller.app, name)
-    cost = state.config.operating_cost if metered else 0.0
+    cost = state.meter.cost if metered else 0.0
     if metered and state.meter.blocked(key):
         state.stats.operating_rejections += 1
         raise operation_time_limit()

@@ -92,7 +92,7 @@ def _limits_json(state: SandboxState) -> dict[str, Any]:
         "drain": state.bucket.drain,
         "burst": state.bucket.burst,
         "operating_budget": state.meter.budget,
-        "operating_cost": state.config.operating_cost,
+        "operating_cost": state.meter.cost,
     }
 
 
@@ -129,7 +129,7 @@ async def limits(request: Request) -> Response:
             if budget is not None:
                 state.meter.budget = budget
             if cost is not None:
-                state.config.operating_cost = cost
+                state.meter.cost = cost
     with state.lock:
         return JSONResponse(_limits_json(state))
 

@@ -77,10 +77,12 @@ class OperatingMeter:
 
     A call is refused (OPERATION_TIME_LIMIT) once the accumulated time has
     exceeded ``budget``; ``reset_at`` is the unix time the oldest slot drops out.
+    ``cost`` is the simulated time one call takes.
     """
 
-    def __init__(self, budget: float, clock: Clock) -> None:
+    def __init__(self, budget: float, clock: Clock, *, cost: float = 0.0) -> None:
         self.budget = budget
+        self.cost = cost
         self._clock = clock
         self._slots: dict[Hashable, deque[list[float]]] = {}
 

@@ -47,7 +47,7 @@ class SandboxState:
         self.lock = threading.RLock()
         self.stats = Stats()
         self.bucket = LeakyBucket(config.drain, config.burst, self.clock)
-        self.meter = OperatingMeter(config.operating_budget, self.clock)
+        self.meter = OperatingMeter(config.operating_budget, self.clock, cost=config.operating_cost)
         self.faults = FaultPlan(config.faults)
         # Set when the server shuts down, so hanging requests give up at once.
         self.stopping = threading.Event()
