@@ -107,12 +107,16 @@ def _block(kind: str, body: Any) -> str:
             if isinstance(i, dict)
         )
         return f"<table>{rows}</table>"
-    if isinstance(body, dict):
-        name = html.escape(str(body.get("NAME") or body.get("LINK") or kind.lower()))
-        link = body.get("LINK")
-        label = name if kind in ("LINK", "RICH_LINK", "USER") else f"[{kind.lower()}: {name}]"
-        return f"<div>{_link(link, label) if isinstance(link, str) else label}</div>"
-    return ""
+    items = body if isinstance(body, list) else [body]
+    return "".join(_item(kind, item) for item in items if isinstance(item, dict))
+
+
+def _item(kind: str, item: dict[str, Any]) -> str:
+    """A LINK/RICH_LINK/USER as a link, an IMAGE/FILE as a labelled placeholder."""
+    name = html.escape(str(item.get("NAME") or item.get("LINK") or kind.lower()))
+    link = item.get("LINK")
+    label = name if kind in ("LINK", "RICH_LINK", "USER") else f"[{kind.lower()}: {name}]"
+    return f"<div>{_link(link, label) if isinstance(link, str) else label}</div>"
 
 
 def _buttons(items: Any) -> str:
