@@ -13,7 +13,8 @@ from a worker thread, and threads are coordinated exactly like other processes
 (a bulk run), by SQLite's own locking: each write is one ``BEGIN IMMEDIATE``
 transaction that waits up to ``busy_timeout`` for the write lock. Connections
 are opened with ``check_same_thread=False`` only so that :meth:`History.close`
-can close them all from one thread.
+can close them all from one thread, and those of finished threads are closed
+as new threads come (UI workers are short-lived threads).
 
 Secrets never reach the file: callers pass masked params, and every value,
 param and free text is scrubbed again here (:func:`scrub`).
@@ -225,7 +226,7 @@ class History:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._busy_timeout = busy_timeout
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
+        self._conns: dict[threading.Thread, sqlite3.Connection] = {}
         self._conns_lock = threading.Lock()
         self._closed = False
         try:
@@ -282,7 +283,12 @@ class History:
             raise
         self._local.conn = conn
         with self._conns_lock:
-            self._conns.append(conn)
+            # UI workers run on short-lived threads: close what finished threads
+            # left behind (idle: every transaction ends before a method returns).
+            for thread in [t for t in self._conns if not t.is_alive()]:
+                with suppress(sqlite3.Error):
+                    self._conns.pop(thread).close()
+            self._conns[threading.current_thread()] = conn
         return conn
 
     @contextmanager
@@ -337,7 +343,7 @@ class History:
         self._closed = True
         _OPEN_OWNERS.discard(self.owner)
         with self._conns_lock:
-            conns, self._conns = self._conns, []
+            conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             with suppress(sqlite3.Error):
                 conn.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -534,6 +535,25 @@ def test_each_thread_reads_and_writes_through_its_own_connection(history: Histor
         t.join()
     assert errors == []
     assert sorted(r.id for r in history.search()) == sorted(ids)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_threads_that_come_and_go_do_not_leak_connections(history: History) -> None:
+    def handles() -> int:
+        fds = Path("/proc/self/fd").iterdir()
+        return sum(str(history.path) in os.path.realpath(fd) for fd in fds)
+
+    def one_page() -> None:
+        history.search(text="incident")
+
+    send(history)
+    one_page()
+    before = handles()
+    for _ in range(40):  # like a UI that runs each search in a fresh worker thread
+        t = threading.Thread(target=one_page)
+        t.start()
+        t.join()
+    assert handles() <= before + 3  # at most the last thread's connection is still open
 
 
 _op = st.one_of(
