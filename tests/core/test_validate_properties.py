@@ -183,3 +183,19 @@ def test_sane_drafts_build_into_params_without_errors(
     problems = validate_params(params, api, auth="webhook")
     assert not has_errors(problems), problems
     assert effective_attach(attach) is None if attach is None else effective_attach(attach)
+
+
+SECRET = "S3CRET-9f2c-token"
+
+
+@FAST
+@given(params=st.dictionaries(KEYS, JSON, max_size=6), api=st.sampled_from(["v1", "v2"]))
+def test_secrets_never_reach_a_message(params: dict[str, Any], api: Any) -> None:
+    for key in ("CLIENT_ID", "client_id", "botToken", "auth", "AUTH"):
+        params[key] = SECRET
+    fields = params.get("fields")
+    if isinstance(fields, dict):
+        fields["botToken"] = SECRET
+    for auth in (None, "webhook", "oauth"):
+        for problem in validate_params(params, api, auth=auth):
+            assert SECRET not in problem.message and SECRET not in problem.path
