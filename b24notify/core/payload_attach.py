@@ -23,7 +23,6 @@ from b24notify.core.payload_common import (
     kind_of,
     members,
     newline_to_space,
-    php_eq,
     php_int,
     php_str,
     php_trim,
@@ -34,21 +33,20 @@ from b24notify.core.payload_common import (
 from b24notify.core.payload_fields import (
     color_token,
     hex_color,
+    item_object,
     link_field,
     looks_like_one_object,
     positive,
     unknown_keys,
 )
+from b24notify.core.payload_grid import read_grid
 
 BLOCK_TYPES = ("USER", "LINK", "RICH_LINK", "MESSAGE", "GRID", "IMAGE", "FILE", "DELIMITER")
-GRID_MODES = ("BLOCK", "LINE", "ROW", "TABLE")
 _ROOT_KEYS = ("ID", "COLOR", "COLOR_TOKEN", "BLOCKS", "DESCRIPTION")
 _USER_KEYS = ("NAME", "AVATAR", "LINK", "USER_ID", "CHAT_ID", "BOT_ID", "NETWORK_ID", "AVATAR_TYPE")
 _LINK_KEYS: tuple[str, ...] = ("LINK", "NAME", "DESC", "HTML", "PREVIEW", "WIDTH", "HEIGHT")
 _LINK_KEYS += ("USER_ID", "CHAT_ID", "NETWORK_ID")
 _RICH_KEYS = (*_LINK_KEYS, "EXTRA_IMAGE")
-_GRID_KEYS: tuple[str, ...] = ("NAME", "VALUE", "DISPLAY", "WIDTH", "HEIGHT", "COLOR_TOKEN")
-_GRID_KEYS += ("COLOR", "LINK", "USER_ID", "CHAT_ID")
 _IMAGE_KEYS = ("LINK", "NAME", "PREVIEW", "WIDTH", "HEIGHT")
 _FILE_KEYS = ("LINK", "NAME", "SIZE")
 
@@ -152,14 +150,7 @@ class _AttachReader:
         return kept
 
     def _item_object(self, item: Any, path: str, what: str) -> bool:
-        if isinstance(item, dict):
-            return True
-        self.out.warn(
-            "W_ITEM_NOT_OBJECT",
-            path,
-            f"This {what} is {kind_of(item)}, not an object, so the portal drops it.",
-        )
-        return False
+        return item_object(item, path, what, self.out)
 
     # -- USER ------------------------------------------------------------------
 
@@ -313,104 +304,9 @@ class _AttachReader:
     # -- GRID ------------------------------------------------------------------
 
     def _grid(self, value: Any, path: str) -> None:
-        out = self.out
-        if not isinstance(value, list | dict) or looks_like_one_object(value):
-            shape = "a single item object" if isinstance(value, dict) else kind_of(value)
-            fix = "; wrap the item in [ ]" if isinstance(value, dict) else ""
-            out.warn(
-                "W_VALUE_TYPE",
-                path,
-                f"GRID is {shape}, not a list of items, so the portal finds no item "
-                f"and drops the block{fix}.",
-            )
-            return
-        kept: list[dict[str, Any]] = []
-        for label, item in members(value):
-            cleaned = self._grid_item(item, index(path, label))
-            if cleaned is not None:
-                kept.append(cleaned)
-        if not kept:
-            out.warn("W_BLOCK_EMPTY", path, "No item of this GRID is left, so the portal drops it.")
-            return
-        modes = list(dict.fromkeys(str(item["DISPLAY"]) for item in kept))
-        if len(modes) > 1:
-            out.warn(
-                "W_GRID_MIXED_DISPLAY",
-                path,
-                f"This GRID mixes DISPLAY modes ({', '.join(modes)}), which clients render "
-                "unevenly; use one GRID block per mode.",
-            )
-        self.blocks.append({"GRID": kept})
-
-    def _grid_item(self, item: Any, path: str) -> dict[str, Any] | None:
-        out = self.out
-        if not self._item_object(item, path, "GRID item"):
-            return None
-        unknown_keys(item, _GRID_KEYS, path, "A GRID item", out)
-        raw = item.get("DISPLAY")
-        name, value = php_trim(item.get("NAME")), php_trim(item.get("VALUE"))
-        if not php_eq(raw, "LINE") and name == "" and value == "":
-            out.warn(
-                "W_GRID_ITEM_EMPTY",
-                path,
-                "This GRID item has neither NAME nor VALUE, so the portal skips it "
-                "(only LINE items may be empty).",
-            )
-            return None
-        result: dict[str, Any] = {"DISPLAY": self._display(raw, f"{path}.DISPLAY")}
-        result["NAME"] = newline_to_space(name)
-        self._lint(value, f"{path}.VALUE")
-        result["VALUE"] = value.replace("#BR#", "[BR]")
-        color = hex_color(item, "COLOR", path, out)
-        if color is not None:
-            result["COLOR"] = color
-        token = color_token(item, "COLOR_TOKEN", path, out)
-        if token is not None:
-            result["COLOR_TOKEN"] = token
-        for key in ("WIDTH", "HEIGHT", "USER_ID", "CHAT_ID"):
-            number = positive(item, key, path, out)
-            if number is not None:
-                result[key] = number
-        link = link_field(item, "LINK", path, "the item stays, without a link", out)
-        if link is not None:
-            result["LINK"] = link
-        return result
-
-    def _display(self, raw: Any, path: str) -> str:
-        out = self.out
-        if raw is None:
-            out.warn(
-                "W_GRID_DISPLAY",
-                path,
-                "This GRID item has no DISPLAY, so the portal shows it as BLOCK "
-                "(give BLOCK, LINE, ROW or TABLE).",
-            )
-            return "BLOCK"
-        if php_eq(raw, "COLUMN") or php_eq(raw, "CARD"):
-            mapped = "ROW" if php_eq(raw, "COLUMN") else "LINE"
-            out.warn(
-                "W_GRID_DISPLAY_LEGACY",
-                path,
-                f"DISPLAY {quote(raw)} is a legacy name, so the portal shows it as {mapped}; "
-                f"write {mapped}.",
-            )
-            return mapped
-        for mode in GRID_MODES:
-            if php_eq(raw, mode):
-                if raw != mode:
-                    out.warn(
-                        "W_GRID_DISPLAY",
-                        path,
-                        f"DISPLAY {quote(raw)} is not text; the portal reads it as {mode}.",
-                    )
-                return mode
-        out.warn(
-            "W_GRID_DISPLAY",
-            path,
-            f"DISPLAY {quote(raw)} is not BLOCK, LINE, ROW or TABLE, "
-            "so the portal shows it as BLOCK.",
-        )
-        return "BLOCK"
+        kept = read_grid(value, path, self.out, self.lint)
+        if kept is not None:
+            self.blocks.append({"GRID": kept})
 
     # -- IMAGE / FILE / DELIMITER ----------------------------------------------
 

@@ -14,6 +14,7 @@ from b24notify.core.payload_common import (
     is_list_like,
     is_set,
     key_label,
+    kind_of,
     member,
     php_int,
     quote,
@@ -36,6 +37,18 @@ def unknown_keys(
             member(path, name),
             f"{what} has no field {key_label(name)}, so the portal ignores it{hint}.",
         )
+
+
+def item_object(item: Any, path: str, what: str, out: Findings) -> bool:
+    """True for an object; otherwise warns that the portal drops this item."""
+    if isinstance(item, dict):
+        return True
+    out.warn(
+        "W_ITEM_NOT_OBJECT",
+        path,
+        f"This {what} is {kind_of(item)}, not an object, so the portal drops it.",
+    )
+    return False
 
 
 def looks_like_one_object(value: Any) -> bool:
