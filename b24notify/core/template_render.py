@@ -179,7 +179,9 @@ def mention(user: Any, name: Any = None) -> BB:
 def link(url: Any, text: Any = None) -> BB:
     """``link(url, text)`` → ``[url=URL]text[/url]`` for http(s) or /relative links only."""
     target = str(url).strip()
-    if not re.match(r"^(https?://[^\s/]|/)", target, re.IGNORECASE) or re.search(r"\s", target):
+    if not re.match(r"^(https?://[^\s/]|/(?!/))", target, re.IGNORECASE) or re.search(
+        r"\s", target
+    ):
         raise jinja2.TemplateRuntimeError(
             f"link() needs an http(s) or /relative link, got {target[:60]!r}"
         )
@@ -212,12 +214,18 @@ class LoopTick(Extension):
 
 
 class LineMarks(Extension):
-    """Marks where each template line's text starts in the output (to map JSON errors back)."""
+    """Marks, in the output, where each template line's text and each ``{{ }}`` begin.
+
+    Used only to map a JSON error back to a template line (see ``_template_line``).
+    """
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         top_level = (stream.filename or "").startswith("<b24notify:")
         for token in stream:
-            if top_level and token.type == "data":
+            if top_level and token.type == "variable_begin":
+                yield Token(token.lineno, "data", f"\ue000{token.lineno}\ue001")
+                yield token
+            elif top_level and token.type == "data":
                 line = token.lineno
                 out = [f"\ue000{line}\ue001"]
                 for piece in token.value.split("\n")[1:]:
@@ -434,7 +442,7 @@ class Renderer:
         except Exception:
             return None
         pieces = _MARK_RE.split(marked)
-        offset, line = 0, None
+        offset, line = 0, 1
         for index, piece in enumerate(pieces):
             if index % 2:
                 line = int(piece)

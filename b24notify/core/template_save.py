@@ -64,26 +64,35 @@ def starter_data(title: str) -> dict[str, Any]:
 
 
 def dumps_template(data: Mapping[str, Any]) -> str:
-    """TOML text for template data, body parts as literal strings when exact."""
+    """TOML text for template data, body parts as literal strings when exact.
+
+    Each candidate is checked by reading it back; TOML normalises CR LF inside
+    multi-line strings, so text with carriage returns falls back to escaped
+    one-line strings, which are always exact.
+    """
     import tomli_w
 
     ordered = {key: data[key] for key in TOP_KEYS if key in data}
-    plain = tomli_w.dumps(ordered, multiline_strings=True)
+    candidates = []
     body = ordered.get("body")
-    if not body:
-        return plain
-    head = tomli_w.dumps({k: v for k, v in ordered.items() if k != "body"}, multiline_strings=True)
-    lines = ["[body]"]
-    for part in PARTS:
-        if part in body:
-            lines.append(_literal(part, body[part]) or tomli_w.dumps({part: body[part]}).rstrip())
-    text = (head + "\n" if head else "") + "\n".join(lines) + "\n"
-    try:
-        if tomllib.loads(text) == tomllib.loads(plain):
-            return text
-    except tomllib.TOMLDecodeError:
-        pass
-    return plain
+    if body:
+        head = tomli_w.dumps(
+            {k: v for k, v in ordered.items() if k != "body"}, multiline_strings=True
+        )
+        lines = ["[body]"]
+        for part in PARTS:
+            if part in body:
+                literal = _literal(part, body[part])
+                lines.append(literal or tomli_w.dumps({part: body[part]}).rstrip())
+        candidates.append((head + "\n" if head else "") + "\n".join(lines) + "\n")
+    candidates.append(tomli_w.dumps(ordered, multiline_strings=True))
+    for text in candidates:
+        try:
+            if tomllib.loads(text) == ordered:
+                return text
+        except tomllib.TOMLDecodeError:
+            continue
+    return tomli_w.dumps(ordered)
 
 
 def _literal(key: str, value: str) -> str | None:

@@ -435,8 +435,10 @@ def save_template(
     path: Path | None = None,
     *,
     force: bool = False,
+    user_dir: Path | None = None,
+    shipped_dir: Path | None = None,
 ) -> Path:
     """Write a template as TOML, atomically; see ``template_save.save_template``."""
     from b24notify.core.template_save import save_template as _save
 
-    return _save(template_or_data, path, force=force)
+    return _save(template_or_data, path, force=force, user_dir=user_dir, shipped_dir=shipped_dir)
