@@ -29,6 +29,7 @@ integers are refused when the result would be huge.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -47,7 +48,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from b24notify.core.bbcode import escape as bb_escape
+from b24notify.core.bbcode import escape as _bb_escape
 from b24notify.core.errors import TemplateError
 from b24notify.core.models import Rendered
 from b24notify.core.template_schema import JSON_PARTS
@@ -96,6 +97,16 @@ class _Budget(threading.local):
             raise RenderLimit(
                 f"rendering took longer than {self.timeout:g} s (a loop that never ends?)"
             )
+
+
+@functools.lru_cache(maxsize=4096)
+def _bb_escape_cached(text: str) -> str:
+    return _bb_escape(text)
+
+
+def bb_escape(text: str) -> str:
+    """``bbcode.escape``, memoised: a preview re-renders mostly unchanged values per keystroke."""
+    return _bb_escape_cached(text) if len(text) <= 4096 else _bb_escape(text)
 
 
 def _trusted_concat(parts: Iterable[str]) -> str:
