@@ -323,15 +323,7 @@ class Service:
             result.error = err
             return result
         result.rendered = rendered
-        params = payload.build_send_params(
-            rendered,
-            _effective_options(draft.options, prof),
-            api,
-            client_id=_webhook_secret(prof, "client_id") if api == "v1" else None,
-            bot_token=_webhook_secret(prof, "bot_token") if api == "v2" else None,
-        )
-        auth = prof.auth_kind if prof is not None else None
-        result.problems = payload.validate_params(params, api, auth=auth)
+        _options, params, result.problems = _build_request(rendered, draft.options, prof, api)
         result.params = mask_params(params)
         result.sizes = {
             part: payload.part_size(value)
@@ -407,16 +399,7 @@ class Service:
         template = self.template(draft.template)
         values = parse_values(template, draft.values)
         rendered = render(template, values)
-        options = _effective_options(draft.options, prof)
-        webhook = prof.auth_kind == "webhook"
-        params = payload.build_send_params(
-            rendered,
-            options,
-            api,
-            client_id=prof.client_id if api == "v1" and webhook else None,
-            bot_token=prof.bot_token if api == "v2" and webhook else None,
-        )
-        problems = payload.validate_params(params, api, auth=prof.auth_kind)
+        options, params, problems = _build_request(rendered, draft.options, prof, api)
         if payload.has_errors(problems):
             raise ValidationFailed(problems)
         return PreparedSend(
@@ -630,11 +613,30 @@ def _effective_options(options: SendOptions, profile: Profile | None) -> SendOpt
     return options
 
 
-def _webhook_secret(profile: Profile | None, attr: str) -> str | None:
-    """The bot secret a webhook call carries (CLIENT_ID / botToken); masked before display."""
-    if profile is None or profile.auth_kind != "webhook":
-        return None
-    return getattr(profile, attr, None)
+def _build_request(
+    rendered: Rendered, options: SendOptions, profile: Profile | None, api: ApiVersion
+) -> tuple[SendOptions, dict[str, Any], list[Problem]]:
+    """The exact params for a rendered draft and every problem with them.
+
+    Problems are what the build had to leave out (a v2 menu …) followed by the
+    validator's findings. The params carry the real webhook bot secret
+    (CLIENT_ID / botToken): callers mask them before showing or storing them.
+    """
+    from b24notify.core import payload
+
+    options = _effective_options(options, profile)
+    webhook = profile is not None and profile.auth_kind == "webhook"
+    params = payload.build_send_params(
+        rendered,
+        options,
+        api,
+        client_id=profile.client_id if webhook and api == "v1" and profile else None,
+        bot_token=profile.bot_token if webhook and api == "v2" and profile else None,
+    )
+    auth = profile.auth_kind if profile is not None else None
+    problems = payload.build_warnings(rendered, options, api)
+    problems += payload.validate_params(params, api, auth=auth)
+    return options, params, problems
 
 
 def _api(value: str) -> ApiVersion:
