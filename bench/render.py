@@ -27,7 +27,7 @@ from typing import Any
 import jinja2
 
 from b24notify.core import paths
-from b24notify.core.template_render import link, mention
+from b24notify.core.template_escape import link, mention
 from b24notify.core.templates import Template, TemplateLibrary, parse_values, render, sample_values
 
 ROW = (

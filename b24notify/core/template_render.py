@@ -1,35 +1,23 @@
-"""Sandboxed Jinja rendering of templates: escaping by default, bounded, errors with lines.
+"""Sandboxed Jinja rendering of templates: two environments, bounds, errors with lines.
 
 Two ``ImmutableSandboxedEnvironment`` instances per library share one loader,
-filters and globals and differ only in their ``finalize`` hook (a context flag
-would force a context-passing finalize, which disables Jinja's compile-time
-constant folding and adds a branch to every output):
-
-- **message**: every ``{{ expr }}`` goes through ``bbcode.escape`` (values
-  can't open tags); numbers print as numbers; ``None`` prints nothing.
-- **json** (attach/keyboard/menu): text is BB-escaped and then encoded as the
-  inside of a JSON string, so it is safe between quotes; ints, floats, bools
-  and ``None`` print as JSON literals, valid both bare and between quotes;
-  ``|tojson`` output passes through as JSON (its strings BB-escaped).
-
-Trust markers: ``|bb`` (and the ``mention()``/``link()`` globals) mark
-BB-code as trusted — not BB-escaped, still JSON-encoded in JSON parts. Output
-of macros, ``caller()`` and ``{% set %}`` blocks is already finalized, so the
-environments' ``concat`` marks it and finalize passes it through (no double
-escaping); filtering such output (``|upper``) drops the mark and escapes
-again, which can only over-escape, never inject.
+filters and globals and differ only in their ``finalize`` hook — message or
+JSON escaping, see ``template_escape`` (a context flag would force a
+context-passing finalize, which disables Jinja's compile-time constant
+folding and adds a branch to every output). Compiled parts are cached per
+environment and source.
 
 Bounds: every part's output is capped while it streams (``max_output``
 characters); a render has a deadline (``timeout`` seconds) checked at every
 output, every call, and every loop iteration (a tick is injected after each
 ``{% for %}`` tag, so loops that print nothing are bounded too); ``range()``
 is the sandbox's (≤ 100,000 items); ``*`` on strings/lists and ``**`` on
-integers are refused when the result would be huge.
+integers are refused when the result would be huge; runaway recursion is
+caught. Partials load only from ``partials/**/*.j2`` inside the template dirs.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -37,8 +25,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from json.encoder import encode_basestring
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,9 +35,17 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from b24notify.core.bbcode import escape as _bb_escape
 from b24notify.core.errors import TemplateError
 from b24notify.core.models import Rendered
+from b24notify.core.template_escape import (
+    Trusted,
+    bb_filter,
+    link,
+    make_finalizers,
+    mention,
+    tojson_filter,
+    trusted_concat,
+)
 from b24notify.core.template_schema import JSON_PARTS
 
 if TYPE_CHECKING:
@@ -62,24 +57,6 @@ _CACHE_SIZE = 256
 _TICK = "_b24_tick"
 _PART_FILE = "<b24notify:{kind}:{part}>"
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
-
-
-class Trusted(str):
-    """Output that was already finalized (macro, caller, block set): passes through."""
-
-    __slots__ = ()
-
-
-class BB(str):
-    """Trusted BB-code (``|bb``, ``mention()``, ``link()``): not BB-escaped."""
-
-    __slots__ = ()
-
-
-class JsonText(str):
-    """JSON produced by ``|tojson``: passes through JSON parts unchanged."""
-
-    __slots__ = ()
 
 
 class RenderLimit(Exception):
@@ -97,110 +74,6 @@ class _Budget(threading.local):
             raise RenderLimit(
                 f"rendering took longer than {self.timeout:g} s (a loop that never ends?)"
             )
-
-
-@functools.lru_cache(maxsize=4096)
-def _bb_escape_cached(text: str) -> str:
-    return _bb_escape(text)
-
-
-def bb_escape(text: str) -> str:
-    """``bbcode.escape``, memoised: a preview re-renders mostly unchanged values per keystroke."""
-    return _bb_escape_cached(text) if len(text) <= 4096 else _bb_escape(text)
-
-
-def _trusted_concat(parts: Iterable[str]) -> str:
-    return Trusted("".join(parts))
-
-
-def _json_inner(text: str) -> str:
-    encoded: str = encode_basestring(text)
-    return encoded[1:-1]
-
-
-def _make_finalizers(budget: _Budget) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    def finalize_message(value: Any) -> Any:
-        budget.check()
-        if type(value) is str:
-            return bb_escape(value)
-        if isinstance(value, (Trusted, BB)):
-            return value
-        if value is None:
-            return ""
-        if isinstance(value, (int, float)):
-            return str(value)
-        return bb_escape(str(value))  # str() of StrictUndefined raises, naming the variable
-
-    def finalize_json(value: Any) -> Any:
-        budget.check()
-        if type(value) is str:
-            return _json_inner(bb_escape(value))
-        if isinstance(value, (Trusted, JsonText)):
-            return value
-        if isinstance(value, BB):
-            return _json_inner(value)
-        if value is None:
-            return "null"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int):
-            return str(int(value))
-        if isinstance(value, float):
-            return repr(float(value))
-        return _json_inner(bb_escape(str(value)))
-
-    return finalize_message, finalize_json
-
-
-def _escape_tree(value: Any) -> Any:
-    if isinstance(value, (BB, Trusted)):
-        return str(value)
-    if isinstance(value, str):
-        return bb_escape(value)
-    if isinstance(value, Mapping):
-        return {str(k): _escape_tree(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_escape_tree(v) for v in value]
-    if isinstance(value, jinja2.Undefined):
-        str(value)  # raises for StrictUndefined
-    return value
-
-
-def tojson_filter(value: Any, indent: int | None = None) -> JsonText:
-    """``|tojson``: JSON of a value with every string inside BB-escaped (``|bb`` ones kept)."""
-    text = json.dumps(_escape_tree(value), ensure_ascii=False, indent=indent, default=str)
-    return JsonText(text)
-
-
-def bb_filter(value: Any) -> BB:
-    """``|bb``: mark a value as trusted BB-code."""
-    return BB(str(value))
-
-
-def mention(user: Any, name: Any = None) -> BB:
-    """``mention(user_id, name)`` → ``[user=ID]name[/user]``, the name escaped, the id checked."""
-    if isinstance(user, bool) or not re.fullmatch(r"\s*\d+\s*", str(user)) or int(user) <= 0:
-        raise jinja2.TemplateRuntimeError(
-            f"mention() needs a user id (a positive whole number), got {str(user)[:40]!r}"
-        )
-    label = "" if name is None else str(_escape_tree(name) if isinstance(name, str) else name)
-    return BB(f"[user={int(user)}]{label}[/user]")
-
-
-def link(url: Any, text: Any = None) -> BB:
-    """``link(url, text)`` → ``[url=URL]text[/url]`` for http(s) or /relative links only."""
-    target = str(url).strip()
-    if not re.match(r"^(https?://[^\s/]|/(?!/))", target, re.IGNORECASE) or re.search(
-        r"\s", target
-    ):
-        raise jinja2.TemplateRuntimeError(
-            f"link() needs an http(s) or /relative link, got {target[:60]!r}"
-        )
-    target = target.replace("[", "%5B").replace("]", "%5D")
-    if text is None:
-        return BB(f"[url]{target}[/url]")
-    label = bb_escape(str(text)) if not isinstance(text, (BB, Trusted)) else str(text)
-    return BB(f"[url={target}]{label}[/url]")
 
 
 class LoopTick(Extension):
@@ -272,7 +145,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     """The sandbox with b24notify's bounds: deadline on calls, guarded ``*`` and ``**``."""
 
     intercepted_binops = frozenset({"*", "**"})
-    concat = staticmethod(_trusted_concat)
+    concat = staticmethod(trusted_concat)
 
     def __init__(self, budget: _Budget, max_output: int, **options: Any) -> None:
         super().__init__(**options)
@@ -314,7 +187,7 @@ class Renderer:
         self.budget = _Budget()
         self.budget.timeout = timeout
         self.loader = PartialLoader([str(d) for d in dirs])
-        finalize_message, self._finalize_json = _make_finalizers(self.budget)
+        finalize_message, self._finalize_json = make_finalizers(self.budget.check)
         self.envs: dict[str, Sandbox] = {
             "message": self._make_env(finalize_message),
             "json": self._make_env(self._finalize_json),
