@@ -64,10 +64,15 @@ class RenderLimit(Exception):
 
 
 class _Budget(threading.local):
-    """Per-thread deadline of the render in progress (infinite when idle)."""
+    """Per-thread deadline of the render in progress (infinite when idle).
 
-    deadline = math.inf
-    timeout = DEFAULT_TIMEOUT
+    ``threading.local`` runs ``__init__`` again, with the same arguments, in
+    every thread that touches the object, so each thread sees the timeout.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.deadline = math.inf
 
     def check(self) -> None:
         if time.monotonic() > self.deadline:
@@ -184,8 +189,7 @@ class Renderer:
     ) -> None:
         self.dirs = dirs
         self.max_output = max_output
-        self.budget = _Budget()
-        self.budget.timeout = timeout
+        self.budget = _Budget(timeout)
         self.loader = PartialLoader([str(d) for d in dirs])
         finalize_message, self._finalize_json = make_finalizers(self.budget.check)
         self.envs: dict[str, Sandbox] = {
@@ -193,6 +197,7 @@ class Renderer:
             "json": self._make_env(self._finalize_json),
         }
         self._compiled: OrderedDict[tuple[str, str, str], jinja2.Template] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _make_env(self, finalize: Callable[[Any], Any], *extra: type[Extension]) -> Sandbox:
         env = Sandbox(
@@ -223,12 +228,13 @@ class Renderer:
     # -- compiling
 
     def compile(self, kind: str, source: str, *, template: str, part: str) -> jinja2.Template:
-        """The compiled part (cached by environment and source)."""
+        """The compiled part (cached by environment and source; safe from several threads)."""
         key = (kind, part, source)
-        compiled = self._compiled.get(key)
-        if compiled is not None:
-            self._compiled.move_to_end(key)
-            return compiled
+        with self._lock:
+            compiled = self._compiled.get(key)
+            if compiled is not None:
+                self._compiled.move_to_end(key)
+                return compiled
         env = self.envs[kind]
         filename = _PART_FILE.format(kind=kind, part=part)
         try:
@@ -236,9 +242,10 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise self._error(exc, template=template, part=part, filename=filename) from None
         compiled = env.template_class.from_code(env, code, env.make_globals(None), None)
-        self._compiled[key] = compiled
-        if len(self._compiled) > _CACHE_SIZE:
-            self._compiled.popitem(last=False)
+        with self._lock:
+            self._compiled[key] = compiled
+            if len(self._compiled) > _CACHE_SIZE:
+                self._compiled.popitem(last=False)
         return compiled
 
     # -- rendering

@@ -244,3 +244,31 @@ def test_helper_misuse_is_a_template_error(lib: TemplateLibrary, source: str, re
 def test_the_lines_are_template_error_lines_not_python(lib: TemplateLibrary) -> None:
     err = fail(lib, message="\n\n\n\n{{ ''.__class__ }}")
     assert err.line == 5
+
+
+def test_threads_render_independently(lib: TemplateLibrary) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    runaway = make(
+        lib,
+        message="{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    )
+    quick = [make(lib, message=f"{{{{ v }}}} #{n}", attach=f'{{"N": {n}}}') for n in range(40)]
+
+    def slow() -> str:
+        try:
+            render(runaway, {})
+        except TemplateError as exc:
+            return exc.reason
+        return "finished"
+
+    def fast(n: int) -> tuple[str, object]:
+        out = render(quick[n], {"v": "[b]"})
+        return out.message, out.attach
+
+    assert lib.renderer.timeout == 0.3  # created here, used from the pool's threads
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        timed_out = pool.submit(slow)
+        results = list(pool.map(fast, range(40)))
+    assert timed_out.result().startswith("rendering took longer than 0.3 s")
+    assert results == [(f"[\u200bb] #{n}", {"N": n}) for n in range(40)]
