@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from b24notify.sandbox.credentials import same_secret
 from b24notify.sandbox.envelope import CallError, no_auth
 from b24notify.sandbox.state import SandboxState
 
@@ -46,17 +46,13 @@ def parse_rest_path(path: str) -> RestTarget | None:
     return None
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
-
-
 def authenticate(state: SandboxState, target: RestTarget, params: dict[str, Any]) -> Caller:
     """The caller behind a request (``auth`` is removed from params); CallError 401 otherwise."""
     token = params.pop("auth", None)
     config = state.config
     if target.webhook_user is not None:
-        code = target.webhook_code or ""
-        if target.webhook_user != str(config.webhook_user) or not _same(code, config.webhook_code):
+        same_code = same_secret(target.webhook_code or "", config.webhook_code)
+        if target.webhook_user != str(config.webhook_user) or not same_code:
             raise no_auth()
         return Caller("webhook", config.webhook_user, f"webhook:{config.webhook_user}")
     if not isinstance(token, str) or not token:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from b24notify.sandbox.bots import as_int
+from b24notify.core.validate_common import bot_number
 from b24notify.sandbox.config import SandboxBot
 from b24notify.sandbox.context import CallContext
 from b24notify.sandbox.messages import StoredMessage
@@ -40,8 +40,8 @@ def own_message(ctx: CallContext, raw_id: Any, bot: SandboxBot, *, editing: bool
 
     Messages older than the edit window give CANT_EDIT_MESSAGE (403).
     """
-    message_id = as_int(raw_id)
-    message = ctx.state.message(message_id) if message_id and message_id > 0 else None
+    message_id = bot_number(raw_id)  # the same rule: a positive whole number
+    message = ctx.state.message(message_id) if message_id is not None else None
     if message is None or message.deleted or message.bot_id != bot.id:
         raise portal_error("MESSAGE_ID_ERROR", "Message not found")
     if editing and ctx.state.clock() - message.created_at > ctx.state.config.edit_window:

@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from b24notify.core.models import V1_SEND
-from b24notify.sandbox.bots import as_int, upper_keys, v1_bot, v1_flag
+from b24notify.core.payload_common import php_eq, php_int
+from b24notify.core.validate_common import dialog_ok
+from b24notify.sandbox.bots import upper_keys, v1_bot
 from b24notify.sandbox.context import CallContext
 from b24notify.sandbox.editing import (
     Part,
@@ -19,7 +21,6 @@ from b24notify.sandbox.editing import (
 from b24notify.sandbox.forms import php_json_shape
 from b24notify.sandbox.validation import first_error, portal_error
 
-DIALOG_RE = re.compile(r"^([0-9]+|(chat|sg|crm)[0-9]+)$", re.IGNORECASE)
 _PARTS: tuple[tuple[str, Part], ...] = (
     ("ATTACH", "attach"),
     ("KEYBOARD", "keyboard"),
@@ -34,7 +35,7 @@ def message_add(ctx: CallContext, params: dict[str, Any]) -> int:
     error = first_error(params, "v1", ctx.caller.kind)
     if error is not None:
         raise error
-    from_id, to_id = as_int(p.get("FROM_USER_ID")) or 0, as_int(p.get("TO_USER_ID")) or 0
+    from_id, to_id = php_int(p.get("FROM_USER_ID")), php_int(p.get("TO_USER_ID"))
     private = from_id > 0 and to_id > 0
     extra = {"FROM_USER_ID": from_id, "TO_USER_ID": to_id} if private else {}
     dialog = str(to_id) if private else str(p.get("DIALOG_ID")).lower()
@@ -48,10 +49,10 @@ def message_add(ctx: CallContext, params: dict[str, Any]) -> int:
         keyboard=stored_part("keyboard", p.get("KEYBOARD"), bot),
         menu=stored_part("menu", p.get("MENU"), bot),
         # FROM/TO mode always makes a system message.
-        system=private or v1_flag(p.get("SYSTEM"), False),
+        system=private or php_eq(p.get("SYSTEM"), "Y"),
         # Only the exact value "N" turns previews off.
-        url_preview=p.get("URL_PREVIEW") != "N",
-        skip_connector=v1_flag(p.get("SKIP_CONNECTOR"), False),
+        url_preview=not php_eq(p.get("URL_PREVIEW"), "N"),
+        skip_connector=php_eq(p.get("SKIP_CONNECTOR"), "Y"),
         author_id=bot.id,
         extra=extra,
     )
@@ -80,9 +81,9 @@ def message_update(ctx: CallContext, params: dict[str, Any]) -> bool:
     for key, kind in changed:
         setattr(message, kind, stored_part(kind, p[key], bot))
     if "URL_PREVIEW" in p:
-        message.url_preview = p["URL_PREVIEW"] != "N"
+        message.url_preview = not php_eq(p["URL_PREVIEW"], "N")
     if "SKIP_CONNECTOR" in p:
-        message.skip_connector = v1_flag(p["SKIP_CONNECTOR"], message.skip_connector)
+        message.skip_connector = php_eq(p["SKIP_CONNECTOR"], "Y")
     mark_updated(ctx, message)
     return True
 
@@ -92,7 +93,7 @@ def message_delete(ctx: CallContext, params: dict[str, Any]) -> bool:
     p = upper_keys(params)
     bot = v1_bot(ctx, p)
     message = own_message(ctx, p.get("MESSAGE_ID"), bot, editing=True)
-    mark_deleted(ctx, message, complete=v1_flag(p.get("COMPLETE"), False))
+    mark_deleted(ctx, message, complete=php_eq(p.get("COMPLETE"), "Y"))
     return True
 
 
@@ -109,10 +110,9 @@ def bot_list(ctx: CallContext, params: dict[str, Any]) -> Any:
 def dialog_get(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """``imbot.dialog.get``: details of a user dialog (``"42"``) or a chat (``"chat42"``)."""
     p = upper_keys(params)
-    dialog = str(p.get("DIALOG_ID") or "").strip()
-    if not DIALOG_RE.match(dialog):
+    if not dialog_ok(p.get("DIALOG_ID")):
         raise portal_error("DIALOG_ID_EMPTY")
-    dialog = dialog.lower()
+    dialog = str(p["DIALOG_ID"]).lower()
     is_chat = not dialog.isdigit()
     number = int(re.sub(r"^\D+", "", dialog))
     count = sum(1 for m in ctx.state.messages() if m.dialog_id == dialog and not m.deleted)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from b24notify.core.models import V2_SEND
-from b24notify.sandbox.bots import as_int, v2_bot, v2_flag
+from b24notify.core.payload_common import php_int
+from b24notify.sandbox.bots import v2_bot, v2_flag
 from b24notify.sandbox.context import CallContext
 from b24notify.sandbox.editing import (
     Part,
@@ -35,8 +36,8 @@ def message_send(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     fields = _fields(params)
     system = v2_flag(fields.get("system"), False)
     extra = {}
-    reply_id = as_int(fields.get("replyId"))
-    if reply_id:
+    reply_id = php_int(fields.get("replyId"))
+    if reply_id > 0:
         extra["replyId"] = reply_id
     message = ctx.state.add_message(
         bot_id=bot.id,
@@ -101,9 +102,9 @@ def bot_list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     """
     token = params.get("botToken")
     bots = [b for b in ctx.state.bots if not token or b.bot_token == str(token)]
-    limit = as_int(params.get("limit"))
-    limit = 50 if limit is None or limit <= 0 else limit
-    offset = max(as_int(params.get("offset")) or 0, 0)
+    limit = php_int(params.get("limit")) if "limit" in params else 50
+    limit = limit if limit > 0 else 50
+    offset = max(php_int(params.get("offset")), 0)
     page = bots[offset : offset + limit]
     return {
         "bots": [

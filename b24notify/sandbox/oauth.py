@@ -7,13 +7,13 @@ the used one stops working (``invalid_grant``); access tokens live
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from b24notify.sandbox.config import SandboxConfig
+from b24notify.sandbox.credentials import same_secret
 from b24notify.sandbox.envelope import CallError
 from b24notify.sandbox.limits import Clock
 
@@ -95,8 +95,8 @@ class TokenStore:
         """Rotate: a new pair for a live refresh token, which then stops working (or CallError)."""
         config = self._config
         if not (
-            hmac.compare_digest(client_id.encode(), config.oauth_client_id.encode())
-            and hmac.compare_digest(client_secret.encode(), config.oauth_client_secret.encode())
+            same_secret(client_id, config.oauth_client_id)
+            and same_secret(client_secret, config.oauth_client_secret)
         ):
             raise CallError("invalid_client", "Invalid client id or client secret.", 401)
         expires_at = self.refresh.get(refresh_token) if refresh_token else None

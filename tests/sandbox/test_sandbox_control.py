@@ -109,3 +109,23 @@ async def test_inbox_renders_chats_safely(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("path", ["/sandbox/reset", "/sandbox/oauth/expire"])
 async def test_state_changing_controls_need_post(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 405
+
+
+async def test_secrets_never_reach_what_the_sandbox_shows(client: httpx.AsyncClient) -> None:
+    await call(client, "imbot.message.add", v1("v1"))
+    await call(
+        client,
+        "imbot.v2.Chat.Message.send",
+        {"botId": 7, "botToken": "sandbox-bot-token", "dialogId": "1", "fields": {"message": "v2"}},
+    )
+    await call(client, "imbot.message.add", {"MESSAGE": "x", "CLIENT_ID": "wrong-secret"})
+    await call(client, "imbot.message.add", v1("", ATTACH="{"))
+    shown = " ".join(
+        [
+            (await client.get("/sandbox/messages")).text,
+            (await client.get("/sandbox/stats")).text,
+            (await client.get("/sandbox/inbox")).text,
+        ]
+    )
+    for secret in ("sandbox-client-id", "sandbox-bot-token", "wrong-secret"):
+        assert secret not in shown
