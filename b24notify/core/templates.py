@@ -30,6 +30,7 @@ from b24notify.core.template_schema import (
     parse_template_text,
     read_template_file,
 )
+from b24notify.core.template_save import TemplateConflict
 from b24notify.core.template_vars import VarSpec, parse_values, sample_values
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FileStamp",
     "Template",
+    "TemplateConflict",
     "TemplateFileError",
     "TemplateInfo",
     "TemplateLibrary",
