@@ -27,7 +27,6 @@ import os
 import re
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
@@ -221,7 +220,7 @@ class History:
         busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = Path(path).expanduser()
-        self.owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+        self.owner = f"{os.getpid()}:{os.urandom(8).hex()}"
         self.fts_enabled = False
         self._clock = clock or (lambda: datetime.now(UTC))
         self._busy_timeout = busy_timeout
@@ -301,12 +300,14 @@ class History:
     def _describe(self, exc: sqlite3.Error, action: str) -> str:
         text = str(exc).lower()
         if "locked" in text or "busy" in text:
-            why = f"another b24notify process kept it busy for over {self._busy_timeout:g} s"
+            why = f"it stayed busy with another write for over {self._busy_timeout:g} s"
         elif "not a database" in text or "malformed" in text:
             why = "the file is not a b24notify history database, or it is damaged"
-        elif "readonly" in text or "unable to open" in text:
-            why = "the file cannot be opened for writing"
-        elif "disk is full" in text or "database or disk is full" in text:
+        elif "readonly" in text:
+            why = "the file is read-only"
+        elif "unable to open" in text:
+            why = "the file cannot be opened (check the path and its permissions)"
+        elif "disk is full" in text:
             why = "the disk is full"
         else:
             why = str(exc)
@@ -718,7 +719,7 @@ class History:
             raise UsageError("Export takes filters only, not 'limit' or 'before_id'.")
         hq.make_filters(**filters)  # bad filters fail before a file is created
         target = Path(path).expanduser()
-        temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        temp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
         records = self.iter_search(**filters)
         try:
             if fmt == "csv":

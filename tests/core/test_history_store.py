@@ -509,6 +509,27 @@ def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
         History(blocker / "sub" / "history.sqlite3")
 
 
+def test_a_write_that_waits_too_long_for_the_lock_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    with History(path, busy_timeout=0.2) as h:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+            with pytest.raises(HistoryError, match=r"busy with another write for over 0\.2 s"):
+                send(h)
+            assert h.search() == []  # reads go on beside a writer
+            blocker.execute("ROLLBACK")
+        finally:
+            blocker.close()
+        assert send(h) == 1  # and writing works again once the lock is free
+
+
+def test_a_directory_in_place_of_the_file_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "history.sqlite3").mkdir()
+    with pytest.raises(HistoryError, match="cannot be opened \\(check the path"):
+        History(tmp_path / "history.sqlite3")
+
+
 def test_closed_history_refuses_work(tmp_path: Path) -> None:
     h = History(tmp_path / "h.sqlite3")
     h.close()
