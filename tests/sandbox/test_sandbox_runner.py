@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -139,3 +140,16 @@ def test_an_unusable_state_file_is_one_clear_error(tmp_path: Path) -> None:
     assert str(broken) in str(info.value)
     assert "cannot be used" in str(info.value)
     assert info.value.path == str(broken)
+
+
+def test_the_listening_socket_is_tcp_so_answers_are_not_delayed() -> None:
+    # asyncio disables Nagle only on accepted sockets whose proto is IPPROTO_TCP;
+    # with Nagle on, each keep-alive answer stalled ~40 ms on a delayed ACK.
+    with start_sandbox() as sandbox:
+        assert sandbox._sock.proto == socket.IPPROTO_TCP
+        with httpx.Client(base_url=sandbox.base_url) as client:
+            client.get("/sandbox/stats")
+            started = time.perf_counter()
+            for _ in range(10):
+                client.get("/sandbox/stats")
+            assert (time.perf_counter() - started) / 10 < 0.035
