@@ -38,12 +38,13 @@ async def _read_params(request: Request) -> tuple[dict[str, Any], BodyError | No
 async def rest_endpoint(request: Request) -> Response:
     """Answer ``/rest/<user>/<code>/<method>`` and ``/rest/<method>`` like a portal."""
     state: SandboxState = request.app.state.sandbox
-    target = parse_rest_path(request.path_params["path"])
+    path = request.path_params["path"]
+    target = parse_rest_path(path)
     params, body_error = await _read_params(request)
     method = canonical(target.method) if target else None
     with state.lock:
         state.stats.requests += 1
-        state.stats.by_method[method or (target.method if target else "")] += 1
+        state.stats.by_method[method or (target.method if target else path)] += 1
         fault = state.faults.next_fault(message_request=is_message_request(method, params))
         latency = state.faults.faults.latency
         if latency > 0:

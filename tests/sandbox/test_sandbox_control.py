@@ -129,3 +129,8 @@ async def test_secrets_never_reach_what_the_sandbox_shows(client: httpx.AsyncCli
     )
     for secret in ("sandbox-client-id", "sandbox-bot-token", "wrong-secret"):
         assert secret not in shown
+
+
+async def test_stats_name_unknown_paths_as_received(client: httpx.AsyncClient) -> None:
+    await client.post("/rest/sandbox/imbot.message.add", json={})
+    assert (await stats(client))["by_method"] == {"sandbox/imbot.message.add": 1}
