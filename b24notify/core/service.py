@@ -599,8 +599,12 @@ class Service:
     # ---- history -------------------------------------------------------------
 
     def recover(self) -> list[int]:
-        """Turn rows left ``pending`` by a crash into ``unknown``; call once at start."""
-        return self.history.recover_pending()
+        """Start-up housekeeping: rows left ``pending`` by a crash become ``unknown``
+        (returned, so the caller can show them) and the retention setting is applied."""
+        recovered = self.history.recover_pending()
+        if self.config.history_retention_days is not None:
+            self.history.apply_retention(self.config.history_retention_days)
+        return recovered
 
     def search_history(self, **filters: Any) -> Sequence[SendRecord]:
         return self.history.search(**filters)

@@ -268,3 +268,24 @@ def test_preview_of_unknown_template_is_an_error_not_a_crash(service: Service) -
     preview = service.preview(Draft(template="no/such", options=SendOptions(dialog_id="1")))
     assert preview.error is not None
     assert "no/such" in str(preview.error)
+
+
+def test_recover_turns_pending_unknown_and_applies_retention(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    old = History(tmp_path / "h.sqlite3", clock=lambda: now - timedelta(days=40))
+    old_id = old.record_pending(template="notice/short", dialog_id="1")
+    old.finish(old_id, "sent", message_id=1)
+    old.close()
+    history = History(tmp_path / "h.sqlite3")
+    fresh = history.record_pending(template="notice/short", dialog_id="2")
+    # a pending row whose writer is gone (another process) is what a crash leaves
+    history._conn().execute("update sends set owner = 'host:1' where id = ?", (fresh,))
+    history._conn().commit()
+    service = Service(Config(history_retention_days=30), history=history)
+    assert service.recover() == [fresh]
+    fresh_row = history.get(fresh)
+    assert fresh_row is not None and fresh_row.status == "unknown"
+    assert history.get(old_id) is None
+    history.close()
