@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from b24notify.core import paths
 from b24notify.core.errors import B24NotifyError, TemplateError, TemplateNotFound
 from b24notify.core.models import Rendered, SendOptions
+from b24notify.core.template_save import TemplateConflict
 from b24notify.core.template_schema import (
     PARTS,
     FileStamp,
@@ -30,7 +31,6 @@ from b24notify.core.template_schema import (
     parse_template_text,
     read_template_file,
 )
-from b24notify.core.template_save import TemplateConflict
 from b24notify.core.template_vars import VarSpec, parse_values, sample_values
 
 if TYPE_CHECKING:
