@@ -301,6 +301,7 @@ def cmd_locate(args: Any) -> int:
     config = load_config()
     print(f"config     {paths.config_file()}")
     print(f"history    {paths.history_file()}")
+    print(f"tokens     {_token_store().path}")
     for i, directory in enumerate(default_search_path(config.template_dirs)):
         label = "templates" if i == 0 else ""
         print(f"{label:10} {directory}")
