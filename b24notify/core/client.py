@@ -29,10 +29,8 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from b24notify.core.api_errors import (
     CONNECT_ERROR,
@@ -80,6 +78,9 @@ from b24notify.core.rest import (
     section,
     user_names,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "MAX_BATCH",
@@ -168,6 +169,10 @@ class B24Client:
                 expires_at=settings.token_expires_at,
                 on_tokens=settings.on_tokens,
             )
+        # Imported here: httpx is heavy (and pulls in its CLI's dependencies),
+        # and this module is imported long before anything is sent.
+        import httpx
+
         self._http = httpx.AsyncClient(
             transport=settings.transport,
             follow_redirects=False,
@@ -330,6 +335,7 @@ class B24Client:
         track = _Attempts(started=time.monotonic())
         url = self._url(method)
         secrets = self._secrets(params, *secret_params)
+        _json_body(method, params)  # refuse what cannot be sent before taking a rate token
         while True:
             await self._respect_operating(budget_methods, method, track)
             await self.bucket.acquire()
@@ -341,12 +347,11 @@ class B24Client:
                     await self.oauth.refresh(self.oauth.generation, self._http)
                 generation = self.oauth.generation
                 body["auth"] = self.oauth.access_token
+            content = _json_body(method, body)
             track.requests += 1
             try:
                 response = await self._http.post(
-                    url,
-                    content=json.dumps(body, ensure_ascii=False).encode(),
-                    headers={"Content-Type": "application/json"},
+                    url, content=content, headers={"Content-Type": "application/json"}
                 )
             except Exception as err:  # the transport's failure, whatever it is: classified below
                 await self._transport_failed(err, method, track, safe, secrets)
@@ -684,9 +689,12 @@ class B24Client:
         )
 
 
-# Transport failures raised before anything left (our side's protocol error,
-# an unsupported scheme, a proxy refusing us): failed, and retrying won't help.
-_NOT_SENT_REFUSED = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
+def _json_body(method: str, body: Mapping[str, Any]) -> bytes:
+    """The request body; UsageError (nothing sent) when the params are not plain JSON."""
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"{method}: the parameters cannot be sent as JSON ({err}).") from None
 
 
 def _classify_exception(err: Exception) -> tuple[str, str]:
@@ -696,13 +704,17 @@ def _classify_exception(err: Exception) -> tuple[str, str]:
     could not form the request (no retry, nothing sent); ``maybe``: the
     request, or part of it, went out, so the portal may have processed it.
     """
+    import httpx
+
     if isinstance(err, httpx.ConnectTimeout):
         return CONNECT_TIMEOUT, "not_sent"
     if isinstance(err, httpx.ConnectError):
         return CONNECT_ERROR, "not_sent"
     if isinstance(err, httpx.PoolTimeout):
         return POOL_TIMEOUT, "not_sent"
-    if isinstance(err, _NOT_SENT_REFUSED):
+    if isinstance(err, httpx.LocalProtocolError | httpx.UnsupportedProtocol | httpx.ProxyError):
+        # Raised before anything left (our side's protocol error, an
+        # unsupported scheme, a proxy refusing us): retrying won't help.
         return TRANSPORT_ERROR, "refused"
     if isinstance(err, httpx.ReadTimeout):
         return READ_TIMEOUT, "maybe"

@@ -486,3 +486,14 @@ def test_settings_from_an_oauth_profile() -> None:
     assert (settings.drain, settings.burst) == (2.0, 50)
     assert settings.on_tokens is not None
     settings.check()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"), [(object(), "not JSON serializable"), (float("nan"), "not JSON compliant")]
+)
+async def test_params_that_are_not_json_are_refused_before_sending(
+    client: B24Client, sandbox: RunningSandbox, value: Any, reason: str
+) -> None:
+    with pytest.raises(UsageError, match=reason):
+        await client.send("imbot.message.add", v1_params(EXTRA=value))
+    assert (await stats(sandbox))["requests"] == 0
