@@ -185,7 +185,7 @@ class DataFile:
         size = 0
         try:
             with self.path.open("rb") as file:
-                while chunk := file.read(1 << 20):
+                while chunk := file.read(1 << 16):
                     digest.update(chunk)
                     size += len(chunk)
         except OSError as err:
