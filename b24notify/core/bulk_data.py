@@ -40,6 +40,8 @@ _SNIFF_BYTES = 64 * 1024
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _UTF8_BOM = b"\xef\xbb\xbf"
+# One-column files are read with a delimiter no text file holds: cells stay whole.
+_NO_DELIMITER = "\x1f"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -117,8 +119,9 @@ class DataFile:
         """``CSV, ';'-separated`` or ``JSONL``: for summaries."""
         if self.kind == "jsonl":
             return "JSONL"
-        shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
-        return f"CSV, {shown.get(self.delimiter or ',', repr(self.delimiter))}-separated"
+        if self.delimiter is None:
+            return "CSV, one column"
+        return f"CSV, {_delimiter_name(self.delimiter)}-separated"
 
     def rows(self, limit: int | None = None) -> Iterator[DataRow]:
         """Every data row in file order (at most ``limit``); a new pass over the file each call.
@@ -140,7 +143,7 @@ class DataFile:
                     return
 
     def _csv_rows(self, lines: _Lines) -> Iterator[DataRow]:
-        reader = csv.reader(iter(lines), delimiter=self.delimiter or ",", strict=True)
+        reader = csv.reader(iter(lines), delimiter=self.delimiter or _NO_DELIMITER, strict=True)
         header_seen = False
         number = 0
         while True:
@@ -248,7 +251,7 @@ def _open_jsonl(file: Path, body: bytes) -> DataFile:
 
 
 def _open_csv(file: Path, body: bytes) -> DataFile:
-    first_line = body.split(b"\n", 1)[0]
+    first_line = next((line for line in body.split(b"\n") if line.strip()), b"")
     try:
         header_text = first_line.decode("utf-8")
     except UnicodeDecodeError:
@@ -278,7 +281,7 @@ def _open_csv(file: Path, body: bytes) -> DataFile:
 def _read_header(probe: DataFile) -> list[str]:
     with probe.path.open("rb") as handle:
         lines = _Lines(handle, probe.name)
-        reader = csv.reader(iter(lines), delimiter=probe.delimiter or ",", strict=True)
+        reader = csv.reader(iter(lines), delimiter=probe.delimiter or _NO_DELIMITER, strict=True)
         try:
             for cells in reader:
                 if cells:
@@ -288,15 +291,16 @@ def _read_header(probe: DataFile) -> list[str]:
     raise DataFileError(f"{probe.name} is empty: expected a header row and one row per message.")
 
 
-def sniff_delimiter(header: str) -> str:
+def sniff_delimiter(header: str) -> str | None:
     """The CSV delimiter: the candidate found most often (outside quotes) in the header line.
 
-    Column names rarely contain delimiters, so the header decides; a header
-    with none of them is a one-column file, where a comma is as good as any.
+    Column names rarely contain delimiters, so the header decides. A header
+    with none of them makes a one-column file (None): its cells are read whole,
+    commas and all.
     """
     counts = {d: _count_unquoted(header, d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
+    return best if counts[best] > 0 else None
 
 
 def _count_unquoted(line: str, delimiter: str) -> int:

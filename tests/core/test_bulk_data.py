@@ -85,10 +85,11 @@ def test_csv_unnamed_columns_are_ignored(tmp_path: Path) -> None:
     assert rows_of(data) == [(1, 2, {"dialog_id": "chat1", "name": "Ann"})]
 
 
-def test_csv_one_column_file(tmp_path: Path) -> None:
-    data = open_data(write(tmp_path / "d.csv", "dialog_id\nchat1\n42\n"))
+def test_csv_one_column_file_keeps_cells_whole(tmp_path: Path) -> None:
+    data = open_data(write(tmp_path / "d.csv", 'dialog_id\nchat1\n42;x,y\n"a ""b"""\n'))
     assert data.columns == ("dialog_id",)
-    assert [r.values for r in data.rows()] == [{"dialog_id": "chat1"}, {"dialog_id": "42"}]
+    assert data.describe() == "CSV, one column"
+    assert [r.values["dialog_id"] for r in data.rows()] == ["chat1", "42;x,y", 'a "b"']
 
 
 def test_rows_is_a_new_pass_each_time_and_honours_limit(tmp_path: Path) -> None:
@@ -108,11 +109,11 @@ def test_rows_is_a_new_pass_each_time_and_honours_limit(tmp_path: Path) -> None:
         ("a\tb", "\t"),
         ("a|b", "|"),
         ('"x,y";b;c', ";"),  # the comma is inside a quoted name
-        ("single", ","),
+        ("single", None),
         ("a;b,c;d", ";"),
     ],
 )
-def test_sniff_delimiter(header: str, expected: str) -> None:
+def test_sniff_delimiter(header: str, expected: str | None) -> None:
     assert sniff_delimiter(header) == expected
 
 
