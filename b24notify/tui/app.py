@@ -51,6 +51,18 @@ def _history_screen(app: B24NotifyApp) -> Screen[Any]:
     return HistoryScreen(app.service)
 
 
+def _editor_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.editor import EditorScreen
+
+    return EditorScreen(app.service, profile_name=app.profile_name)
+
+
+def _profiles_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.profiles import ProfilesScreen
+
+    return ProfilesScreen(app.service)
+
+
 @dataclass(frozen=True)
 class ScreenEntry:
     """A top-level screen: how to build it and how users reach it."""
@@ -73,6 +85,17 @@ SCREENS: dict[str, ScreenEntry] = {
         "History",
         "Every send: search, re-open as draft, resend, edit, delete",
         "f3",
+    ),
+    "editor": ScreenEntry(
+        _editor_screen,
+        "Template editor",
+        "Edit the template chosen in Compose: save, save as, duplicate, delete",
+        "f4",
+    ),
+    "profiles": ScreenEntry(
+        _profiles_screen,
+        "Profiles",
+        "Add or edit webhook and OAuth profiles, test them, pick the default",
     ),
 }
 """Name → screen. The first one is where the app starts."""
@@ -108,10 +131,9 @@ class B24Commands(Provider):
             if binding.id.startswith("app.screen."):
                 continue  # covered by "Go to …"
             seen.add(binding.id)
-            display = app.get_key_display(binding.with_key(key))
             yield (
                 binding.description,
-                binding.tooltip or f"key: {display}",
+                binding.tooltip or f"key: {key_label(key)}",
                 _runner(app, binding.action, active.node),
             )
         extra = getattr(screen, "palette_commands", None)
@@ -199,6 +221,11 @@ class B24NotifyApp(App[None]):
         if self.current_mode != name:
             self.switch_mode(name)
 
+    def screen_of(self, name: str) -> Screen[Any] | None:
+        """The base screen of a registered screen's mode, once it has been opened."""
+        stack = self._screen_stacks.get(name)
+        return stack[0] if stack else None
+
     def action_open_screen(self, name: str) -> None:
         self.open_screen(name)
 
@@ -224,9 +251,7 @@ class B24NotifyApp(App[None]):
             if not binding.description or binding.system:
                 continue
             where = _where(active.node)
-            sections.setdefault(where, []).append(
-                (self.get_key_display(binding.with_key(key)), binding.description)
-            )
+            sections.setdefault(where, []).append((key_label(key), binding.description))
         sections.setdefault("Everywhere", []).append(("ctrl+p", "Command palette"))
         return list(sections.items())
 
@@ -277,6 +302,14 @@ class B24NotifyApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.service.aclose()
+
+
+def key_label(key: str) -> str:
+    """A key as people write it: ``ctrl+s``, ``f1``, ``?``."""
+    from textual.keys import format_key
+
+    *modifiers, name = key.split("+")
+    return "+".join([*modifiers, format_key(name)])
 
 
 def _mode_factory(app: B24NotifyApp, entry: ScreenEntry) -> Callable[[], Screen[Any]]:

@@ -26,7 +26,7 @@ from b24notify.tui.widgets.preview_pane import ChatContext, PreviewPane
 from b24notify.tui.widgets.problems_list import Finding, ProblemsList
 from b24notify.tui.widgets.send_options import SendOptionsPanel
 from b24notify.tui.widgets.template_list import TemplateList
-from b24notify.tui.widgets.variable_form import VariableForm
+from b24notify.tui.widgets.variable_form import FieldInput, VariableForm
 
 if TYPE_CHECKING:
     from b24notify.core.config import Profile
@@ -87,6 +87,8 @@ class ComposeScreen(Screen[None]):
         self._bots: dict[str, list[BotInfo]] = {}
         self._labels: dict[str, str] = {}
         self._pending_draft: Draft | None = None
+        self._status: tuple[bool, str, str, bool] | None = None
+        self._previewed: tuple[Any, ...] | None = None
         self._profile_name = profile_name or service.config.default_name
 
     # ---- layout -------------------------------------------------------------
@@ -119,6 +121,12 @@ class ComposeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Typing previews in the typed widget's own turn, so the chat is redrawn
+        # in the same frame as the character (see FieldInput).
+        self.query_one(VariableForm).live = self._live_preview
+        dialog = self.query_one("#opt-dialog")
+        if isinstance(dialog, FieldInput):
+            dialog.live = self._live_preview
         app = self._app
         app.run_job(self._load_templates, name="templates", thread=True)
         app.run_job(self._load_dialogs, name="dialogs", thread=True)
@@ -221,11 +229,15 @@ class ComposeScreen(Screen[None]):
             head.append(f"\n{description}", "italic")
         self.query_one("#template-head", Static).update(head)
 
+    def _live_preview(self) -> None:
+        self.refresh_preview()
+
     @on(VariableForm.Changed)
     @on(SendOptionsPanel.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
-        self.refresh_preview()
+        if self._previewed != self._preview_key():
+            self.refresh_preview()  # not yet seen live (a switch, a select, a paste…)
 
     @on(SendOptionsPanel.ProfileChanged)
     def _profile_changed(self, event: SendOptionsPanel.ProfileChanged) -> None:
@@ -257,12 +269,17 @@ class ComposeScreen(Screen[None]):
         panel = self.query_one(SendOptionsPanel)
         return self._profile_or_none(panel.profile)
 
+    def _preview_key(self) -> tuple[Any, ...]:
+        panel = self.query_one(SendOptionsPanel)
+        return (self.draft(), panel.profile, panel.api, self.edit_of)
+
     def refresh_preview(self) -> Preview | None:
         """Preview the current draft and show it everywhere (synchronous: it is fast)."""
         draft = self.draft()
         if draft is None:
             return None
         panel = self.query_one(SendOptionsPanel)
+        self._previewed = (draft, panel.profile, panel.api, self.edit_of)
         profile = self.current_profile()
         api = cast(Any, panel.api)
         try:
@@ -313,21 +330,28 @@ class ComposeScreen(Screen[None]):
         button = self.query_one("#send-button", Button)
         errors = [f for f in self.query_one(PreviewPane).found if f.severity == "error"]
         ok = preview.ok
-        button.disabled = self.sending or self.template_name is None
-        button.label = "Sending…" if self.sending else ("Update" if self.edit_of else "Send")
-        status.set_class(ok, "-ok")
-        status.set_class(not ok, "-bad")
+        disabled = self.sending or self.template_name is None
+        label = "Sending…" if self.sending else ("Update" if self.edit_of else "Send")
         if self.sending:
-            status.update("Sending…")
+            text = "Sending…"
         elif ok:
             where = self.query_one(SendOptionsPanel).options().dialog_id or "?"
-            status.update(f"Ready: ctrl+s sends to {where} via {preview.method}.")
+            text = f"Ready: ctrl+s sends to {where} via {preview.method}."
         elif errors:
             first = errors[0]
             more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-            status.update(f"{first.message}{more}")
+            text = f"{first.message}{more}"
         else:
-            status.update("Not ready to send.")
+            text = "Not ready to send."
+        # This runs on every keystroke; each real change costs a layout pass.
+        if (disabled, label, text, ok) == self._status:
+            return
+        self._status = (disabled, label, text, ok)
+        button.disabled = disabled
+        button.label = label
+        status.set_class(ok, "-ok")
+        status.set_class(not ok, "-bad")
+        status.update(text)
 
     # ---- sending ------------------------------------------------------------
 

@@ -181,6 +181,8 @@ class HistoryScreen(Screen[None]):
         self._busy = False
         self.total: str | None = None
         self._generation = 0
+        self.detail_view: RenderableType | None = None
+        self._table_ready = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -207,6 +209,8 @@ class HistoryScreen(Screen[None]):
         table.add_column("Message id", key="message_id")
         table.focus()
         self.watch(table, "scroll_y", self._scrolled, init=False)
+        self._table_ready = True
+        self.reload()
 
     def _scrolled(self, _old: float, new: float) -> None:
         """Mouse scrolling near the end asks for the next page too."""
@@ -215,7 +219,10 @@ class HistoryScreen(Screen[None]):
             self.load_more()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # Coming back (after a send, a resend…) shows the newest rows; the first
+        # visit loads from on_mount, once the table exists.
+        if self._table_ready:
+            self.reload()
 
     @property
     def _app(self) -> B24NotifyApp:
@@ -265,6 +272,8 @@ class HistoryScreen(Screen[None]):
         if message.generation != self._generation:
             return  # an older query answered late
         self._busy = False
+        if not self.query("#detail-body"):
+            return  # the app is closing: the widgets are already gone
         table = self.query_one(DataTable)
         keep = self.selected_id()
         if message.reset:
@@ -324,9 +333,11 @@ class HistoryScreen(Screen[None]):
         record = self.selected()
         body = self.query_one("#detail-body", Static)
         if record is None:
+            self.detail_view = None
             body.update(Text("No sends match." if self.filters() else "No sends yet.", "dim"))
             return
-        body.update(detail(record))
+        self.detail_view = detail(record)
+        body.update(self.detail_view)
 
     @on(Input.Changed, "#history-search")
     @on(Select.Changed, "#history-status")

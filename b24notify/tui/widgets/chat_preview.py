@@ -1,17 +1,31 @@
-"""The Chat tab: the message as the chat will show it, kept on screen while the draft is broken."""
+"""The Chat tab: the message as the chat will show it, kept on screen while the draft is broken.
+
+The message is rendered to lines once per change and painted from those lines
+(a ``ScrollView``), so a keystroke repaints the tab without a screen-wide
+layout pass unless the message's height changed: that is what keeps the
+preview within a frame of the key press.
+"""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Console, RenderableType
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import Static
 
 from b24notify.tui.widgets.chat_render import chat_message
 
 if TYPE_CHECKING:
+    from textual import events
+
     from b24notify.core.models import Rendered
 
 
@@ -29,21 +43,77 @@ def portal_view(rendered: Rendered, bot_id: int | None = None) -> tuple[Any, Any
     return attach, keyboard, menu
 
 
-class ChatPreview(VerticalScroll, can_focus=True):
-    """A faithful, scrollable rendering of one message."""
+class ChatView(ScrollView, can_focus=True):
+    """Paints one Rich renderable from pre-rendered lines; scrolls when it is taller."""
+
+    DEFAULT_CSS = """
+    ChatView {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.renderable: RenderableType = ""
+        self.lines: list[Strip] = []
+        self._width = 0
+
+    def show(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._layout_lines()
+
+    def _layout_lines(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return  # not sized yet: on_resize renders
+        self._width = width
+        console = self.app.console
+        options = console.options.update_width(width)
+        segments = console.render(self.renderable, options)
+        self.lines = [
+            strip.adjust_cell_length(width)
+            for strip in Strip.from_lines(list(Segment.split_lines(segments)))
+        ]
+        size = Size(width, len(self.lines))
+        if self.virtual_size != size:
+            self.virtual_size = size  # only a change of height costs a layout pass
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._layout_lines()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        index = scroll_y + y
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        return (
+            self.lines[index]
+            .crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            .apply_style(self.rich_style)
+        )
+
+
+class ChatPreview(Vertical):
+    """A faithful, scrollable rendering of one message, with a banner when the draft is broken."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.renders = 0
-        """How many times the body was re-rendered (benchmarks and tests wait on it)."""
+        """How many times the message was re-rendered (benchmarks and tests wait on it)."""
+        self.message: RenderableType | None = None
+        self._problem: str | None = None
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="chat-banner", markup=False)
-        yield Static(id="chat-body")
+        yield ChatView(id="chat-body")
 
     def on_mount(self) -> None:
         self.query_one("#chat-banner").display = False
-        self.query_one("#chat-body", Static).update(
+        self.query_one(ChatView).show(
             Text("Pick a template on the left to see the message here.", "dim italic")
         )
 
@@ -57,27 +127,40 @@ class ChatPreview(VerticalScroll, can_focus=True):
         problem: str | None = None,
     ) -> None:
         """Render ``rendered``; with None keep the last good message, dimmed, under ``problem``."""
-        banner = self.query_one("#chat-banner", Static)
-        body = self.query_one("#chat-body", Static)
-        banner.display = problem is not None
-        if problem is not None:
-            banner.update(problem)
-        body.set_class(rendered is None, "-stale")
+        if problem != self._problem:
+            self._problem = problem
+            banner = self.query_one("#chat-banner", Static)
+            banner.display = problem is not None
+            banner.update(problem or "")
+        body = self.query_one(ChatView)
+        stale = rendered is None
+        if stale != self._stale:
+            self._stale = stale
+            body.set_class(stale, "-stale")
         if rendered is None:
             return
         attach, keyboard, menu = portal_view(rendered, bot_id)
-        body.update(
-            chat_message(
-                rendered.message,
-                attach=attach,
-                keyboard=keyboard,
-                menu=menu,
-                sender=sender,
-                system=system,
-            )
+        self.message = chat_message(
+            rendered.message,
+            attach=attach,
+            keyboard=keyboard,
+            menu=menu,
+            sender=sender,
+            system=system,
         )
+        body.show(self.message)
         self.renders += 1
 
+    def plain(self, width: int = 80) -> str:
+        """The shown message as plain text (what a reader sees, without colours)."""
+        if self.message is None:
+            return ""
+        console = Console(width=width, color_system=None, file=io.StringIO(), legacy_windows=False)
+        with console.capture() as capture:
+            console.print(self.message)
+        return capture.get()
+
     def clear(self, note: str) -> None:
-        self.query_one("#chat-banner").display = False
-        self.query_one("#chat-body", Static).update(Text(note, "dim italic"))
+        self.message = None
+        self.show(None, problem=None)
+        self.query_one(ChatView).show(Text(note, "dim italic"))

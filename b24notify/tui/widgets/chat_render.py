@@ -60,8 +60,14 @@ def token_color(token: Any, default: str = "base") -> str:
 
 def contrast_text(bg: str) -> str:
     """Black or white, whichever reads better on ``bg`` (``#rrggbb``)."""
-    r, g, b = (int(bg[i : i + 2], 16) for i in (1, 3, 5))
-    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "#ffffff"
+
+    def channel(i: int) -> float:
+        c = int(bg[i : i + 2], 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    # WCAG relative luminance: above ~0.18 black text has the better contrast.
+    luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    return "#000000" if luminance > 0.179 else "#ffffff"
 
 
 # ---- BB-code text ---------------------------------------------------------------

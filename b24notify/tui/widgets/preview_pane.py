@@ -41,6 +41,7 @@ class PreviewPane(Vertical):
         self.found: list[Finding] = []
         self._code: Callable[[str], str] | None = None
         self._dirty: set[str] = set()
+        self._problems_label = "Problems"
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="preview-tabs"):
@@ -90,7 +91,9 @@ class PreviewPane(Vertical):
             label += f" {errors}✖"
         if warnings:
             label += f" {warnings}▲"
-        self.tabs.get_tab("problems").label = label
+        if label != self._problems_label:
+            self._problems_label = label
+            self.tabs.get_tab("problems").label = label
 
     def _render_tab(self, tab: str) -> None:
         if tab not in self._dirty or self.preview is None:

@@ -14,6 +14,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from b24notify.core.models import SendOptions
+from b24notify.tui.widgets.variable_form import FieldInput
 
 if TYPE_CHECKING:
     from b24notify.core.service import BotInfo
@@ -53,6 +54,7 @@ class SendOptionsPanel(Vertical):
         self._base = SendOptions()
         self._default_bot: int | None = None
         self._bot_choices: list[tuple[str, int]] = []
+        self._dialog_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Send options", classes="section-title")
@@ -82,7 +84,7 @@ class SendOptionsPanel(Vertical):
             yield Select([], prompt="profile's bot", allow_blank=True, compact=True, id="opt-bot")
         with Vertical(classes="field", id="field-dialog"):
             yield Label("Dialog *", classes="field-label")
-            yield Input(
+            yield FieldInput(
                 placeholder="42 (a user) or chat123 (a chat)",
                 id="opt-dialog",
                 classes="field-input",
@@ -166,6 +168,9 @@ class SendOptionsPanel(Vertical):
         )
 
     def show_dialog_error(self, message: str | None) -> None:
+        if message == self._dialog_error:
+            return
+        self._dialog_error = message
         field = self.query_one("#field-dialog")
         field.set_class(message is not None, "-invalid")
         self.query_one("#field-dialog .field-error", Static).update(message or "")

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 USER_MARK = "●"
 SHIPPED_MARK = "○"
@@ -132,7 +132,7 @@ class TemplateList(Vertical):
     def mark_current(self, name: str) -> None:
         self.current = name
         options = self.query_one(OptionList)
-        with contextlib.suppress(LookupError):
+        with contextlib.suppress(OptionDoesNotExist):
             options.highlighted = options.get_option_index(name)
 
     def focus_search(self) -> None:

@@ -7,13 +7,15 @@ resulting field errors back through ``show_errors``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
@@ -52,12 +54,45 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
+class FieldInput(Input):
+    """An Input whose growing text repaints the field instead of re-laying out the screen.
+
+    Input records its text width as ``virtual_size`` on every change, and Widget
+    declares that reactive with ``layout=True``: each keystroke would re-arrange
+    every widget on the screen. The field's box never changes size (width 100%,
+    height 3) and scrolling reads ``virtual_size`` live, so a repaint is enough.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    live: Callable[[], object] | None = None
+    """Set by the screen: called on each change in this widget's own turn (see FieldArea)."""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Runs before the Changed message bubbles and before this Input goes idle, so
+        # the preview is redrawn in the same frame as the typed character. The
+        # message still bubbles up as usual.
+        if self.live is not None:
+            self.live()
+
+
+class FieldArea(TextArea):
+    """A TextArea that, like FieldInput, lets the screen preview in the same frame as the edit."""
+
+    live: Callable[[], object] | None = None
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.live is not None:
+            self.live()
+
+
 class Field(Vertical):
     """One labelled input with its help text and its error message."""
 
     def __init__(self, spec: VariableSpec) -> None:
         super().__init__(classes="field", id=f"field-{spec.name}")
         self.spec = spec
+        self._error: str | None = None
 
     @property
     def kind(self) -> str:
@@ -93,7 +128,7 @@ class Field(Vertical):
                 classes="field-input",
             )
         if kind in ("multiline", "list"):
-            area = TextArea(
+            area = FieldArea(
                 _text_value(default),
                 id=wid,
                 classes="field-input",
@@ -106,7 +141,7 @@ class Field(Vertical):
         placeholder = _PLACEHOLDERS.get(kind, "")
         if default not in (None, ""):
             placeholder = f"default: {_text_value(default)}"
-        return Input(
+        return FieldInput(
             _text_value(default),
             placeholder=placeholder,
             type=_INPUT_TYPES.get(kind, "text"),  # type: ignore[arg-type]
@@ -148,6 +183,11 @@ class Field(Vertical):
             widget.value = _text_value(value)
 
     def show_error(self, message: str | None) -> None:
+        # Called on every keystroke: touch the widgets only when the error changes
+        # (an update costs a layout pass).
+        if message == self._error:
+            return
+        self._error = message
         self.set_class(message is not None, "-invalid")
         text = (message[:1].upper() + message[1:]) if message else ""
         self.query_one(".field-error", Static).update(text)
@@ -163,6 +203,8 @@ class VariableForm(Vertical):
         super().__init__(id=id)
         self.specs: list[VariableSpec] = []
         self._suggestions: list[str] = []
+        self.live: Callable[[], object] | None = None
+        """Called synchronously on each edit of a text field (the screen's live preview)."""
 
     async def build(self, specs: Iterable[VariableSpec], values: Mapping[str, Any]) -> None:
         """Replace the fields with those of ``specs``, filled from ``values``."""
@@ -173,6 +215,9 @@ class VariableForm(Vertical):
             return
         fields = [Field(spec) for spec in self.specs]
         await self.mount_all(fields)
+        for widget in self.query(".field-input"):
+            if isinstance(widget, FieldInput | FieldArea):
+                widget.live = self.live
         self.load(values)
         self.set_dialog_suggestions(self._suggestions)
 
