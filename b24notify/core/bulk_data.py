@@ -166,7 +166,8 @@ class DataFile:
                 raise DataFileError(
                     f"{self.name} row {number} (line {start}): {len(cells)} "
                     f"{'cell' if len(cells) == 1 else 'cells'} but the header has "
-                    f"{len(self.columns)} columns; a stray {_delimiter_name(self.delimiter)} "
+                    f"{len(self.columns)} column{'s' if len(self.columns) != 1 else ''}; "
+                    f"a stray {_delimiter_name(self.delimiter)} "
                     "or a missing quote?"
                 )
             values = {
