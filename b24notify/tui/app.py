@@ -63,6 +63,12 @@ def _profiles_screen(app: B24NotifyApp) -> Screen[Any]:
     return ProfilesScreen(app.service)
 
 
+def _inbox_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.inbox import InboxScreen
+
+    return InboxScreen(app.service, sandbox_url=app.sandbox_url, profile_name=app.profile_name)
+
+
 @dataclass(frozen=True)
 class ScreenEntry:
     """A top-level screen: how to build it and how users reach it."""
@@ -91,6 +97,12 @@ SCREENS: dict[str, ScreenEntry] = {
         "Template editor",
         "Edit the template chosen in Compose: save, save as, duplicate, delete",
         "f4",
+    ),
+    "inbox": ScreenEntry(
+        _inbox_screen,
+        "Sandbox inbox",
+        "What the sandbox portal received, drawn as the chat shows it",
+        "f5",
     ),
     "profiles": ScreenEntry(
         _profiles_screen,
