@@ -292,17 +292,21 @@ class BulkRunner:
         *,
         resend_unknown: Collection[int] = (),
         report: Path | None = None,
+        plan: ResumePlan | None = None,
     ) -> BulkReport:
         """Send what a run has not sent: rows never tried and rows that failed.
 
         Rows already sent are skipped; unknown rows are skipped and listed unless
         their numbers are in ``resend_unknown`` (the user checked the chats).
         Works after a crash or a kill: rows left pending become unknown first.
+        A ``plan`` from :meth:`plan_resume` saves a check pass when nothing
+        changed since (the run's rows in history and the data file).
         """
         record = RunRecord.load(run_id)
         resend = frozenset(int(r) for r in resend_unknown)
         with RunLock(record.run_id):
-            plan = await asyncio.to_thread(self._plan, record, resend, busy=False)
+            if plan is None or resend or not self._still_valid(plan):
+                plan = await asyncio.to_thread(self._plan, record, resend, busy=False)
             if plan.state.counts.get("pending"):
                 raise UsageError(
                     f"Run {record.run_id} still has rows in flight in another process; "
@@ -325,6 +329,17 @@ class BulkRunner:
             )
             report_.template_changed = plan.template_changed
             return report_
+
+    def _still_valid(self, plan: ResumePlan) -> bool:
+        """True when history and the data file are as they were when ``plan`` was made."""
+        self.service.recover()
+        state = load_run_state(self.service.history, plan.record.run_id)
+        if state.codes != plan.state.codes or state.counts != plan.state.counts:
+            return False
+        try:
+            return open_data(plan.check.spec.data).fingerprint() == plan.check.fingerprint
+        except DataFileError:
+            return False
 
     async def _run(
         self,
