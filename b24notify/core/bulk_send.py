@@ -30,6 +30,7 @@ from b24notify.core.models import ApiVersion
 if TYPE_CHECKING:
     from b24notify.core.api_errors import ApiError
     from b24notify.core.client import B24Client
+    from b24notify.core.client_types import BatchResult
     from b24notify.core.config import Profile
     from b24notify.core.service import PreparedSend, Service
 
@@ -82,7 +83,9 @@ class _Item:
 
 
 @dataclass
-class _Outcome:
+class RowOutcome:
+    """What became of one row's request: a final status, or ``retry`` (refused for limits)."""
+
     status: Literal["sent", "failed", "unknown", "retry"]
     message_id: int | None = None
     code: str | None = None
@@ -230,7 +233,7 @@ class SendPass:
                 self._finish(
                     ctx,
                     item,
-                    _Outcome(
+                    RowOutcome(
                         "failed",
                         code="NOT_SENT",
                         description=f"not sent: the run was {reason} while this row waited "
@@ -323,7 +326,7 @@ class SendPass:
                 self._finish(
                     ctx,
                     item,
-                    _Outcome(
+                    RowOutcome(
                         "unknown",
                         code="INTERRUPTED",
                         description=f"b24notify was stopped ({type(err).__name__}) while the "
@@ -343,9 +346,8 @@ class SendPass:
                 outcome = dataclasses.replace(outcome, status="failed")
             self._finish(ctx, item, outcome)
 
-    async def _call_batch(self, ctx: _Context, batch: list[_Item]) -> list[_Outcome]:
+    async def _call_batch(self, ctx: _Context, batch: list[_Item]) -> list[RowOutcome]:
         from b24notify.core.api_errors import ApiError
-        from b24notify.core.rest import message_id_of
 
         commands = {f"r{item.row.number}": (ctx.method, item.prepared.params) for item in batch}
         try:
@@ -355,34 +357,9 @@ class SendPass:
             return [outcome] * len(batch)
         except B24NotifyError as err:
             ctx.halt(str(err))
-            return [_Outcome("failed", code="CLIENT_ERROR", description=str(err))] * len(batch)
+            return [RowOutcome("failed", code="CLIENT_ERROR", description=str(err))] * len(batch)
         ctx.unknown_streak = 0
-        call = result.call
-        common: dict[str, Any] = {
-            "http_status": call.http_status,
-            "attempts": call.attempts,
-            "duration_ms": call.duration * 1000,
-        }
-        outcomes = []
-        for key in commands:
-            status = result.status(key)
-            if status == "sent":
-                outcomes.append(
-                    _Outcome("sent", message_id=message_id_of(result.results[key]), **common)
-                )
-                continue
-            error = result.errors.get(key)
-            if error is None:
-                outcomes.append(
-                    _Outcome(
-                        status,
-                        code="NO_ANSWER",
-                        description="the portal's batch answer has no result for this message",
-                        **common,
-                    )
-                )
-            else:
-                outcomes.append(_error_outcome(error, common))
+        outcomes = batch_outcomes(result, list(commands))
         failed = [o for o in outcomes if o.status == "failed"]
         codes = {(o.code or "").upper() for o in failed}
         if len(failed) == len(outcomes) and len(codes) == 1 and codes <= _FATAL_CODES:
@@ -393,7 +370,7 @@ class SendPass:
             )
         return outcomes
 
-    async def _call_single(self, ctx: _Context, item: _Item) -> _Outcome:
+    async def _call_single(self, ctx: _Context, item: _Item) -> RowOutcome:
         from b24notify.core.api_errors import ApiError
 
         try:
@@ -402,9 +379,9 @@ class SendPass:
             return self._whole_request(ctx, err, per_row=True)
         except B24NotifyError as err:
             ctx.halt(str(err))
-            return _Outcome("failed", code="CLIENT_ERROR", description=str(err))
+            return RowOutcome("failed", code="CLIENT_ERROR", description=str(err))
         ctx.unknown_streak = 0
-        return _Outcome(
+        return RowOutcome(
             "sent",
             message_id=result.message_id,
             http_status=result.http_status,
@@ -412,10 +389,8 @@ class SendPass:
             duration_ms=result.duration * 1000,
         )
 
-    def _whole_request(self, ctx: _Context, err: ApiError, *, per_row: bool) -> _Outcome:
+    def _whole_request(self, ctx: _Context, err: ApiError, *, per_row: bool) -> RowOutcome:
         """The outcome of every row of a request that failed as a whole; may stop the run."""
-        from b24notify.core.api_errors import AuthError, PortalMovedError, TransportError
-
         outcome = _error_outcome(
             err, {"http_status": err.http_status, "attempts": getattr(err, "attempts", 1)}
         )
@@ -428,19 +403,13 @@ class SendPass:
                 )
             return outcome
         ctx.unknown_streak = 0
-        if outcome.status == "retry":
-            return outcome
-        code = err.code.upper()
-        row_level = per_row and code in _ROW_CODES_V2
-        if not row_level and (
-            isinstance(err, AuthError | TransportError | PortalMovedError) or code in _FATAL_CODES
-        ):
+        if outcome.status == "failed" and stops_run(err, per_row=per_row):
             ctx.halt(str(err))
         return outcome
 
     # ---- bookkeeping -----------------------------------------------------------------------
 
-    def _finish(self, ctx: _Context, item: _Item, outcome: _Outcome) -> None:
+    def _finish(self, ctx: _Context, item: _Item, outcome: RowOutcome) -> None:
         assert item.history_id is not None
         self.service.history.finish(
             item.history_id,
@@ -512,7 +481,62 @@ class SendPass:
         return self.cancel is not None and self.cancel.is_set()
 
 
-def _error_outcome(err: ApiError, common: dict[str, Any]) -> _Outcome:
+def stops_run(err: ApiError, *, per_row: bool) -> bool:
+    """True when every other row would meet this refusal too, so the run should stop.
+
+    Credentials, the bot, the portal (blocked, moved, unreachable) and the
+    method are the same for every row. ``per_row`` marks a v2 single send, where
+    ``ACCESS_DENIED`` means the bot is not in that one chat.
+    """
+    from b24notify.core.api_errors import AuthError, PortalMovedError, RateLimited, TransportError
+
+    if err.outcome == "unknown" or isinstance(err, RateLimited):
+        return False
+    code = err.code.upper()
+    if per_row and code in _ROW_CODES_V2:
+        return False
+    return isinstance(err, AuthError | TransportError | PortalMovedError) or code in _FATAL_CODES
+
+
+def batch_outcomes(result: BatchResult, keys: list[str]) -> list[RowOutcome]:
+    """Each command's outcome in a batch answer, in ``keys`` order.
+
+    A result is ``sent`` with its message id; a command error is ``failed``
+    with the portal's code, ``unknown`` when the code leaves the effect open,
+    or ``retry`` when the portal refused it for its limits (nothing was done);
+    a command the answer does not mention is ``unknown``.
+    """
+    from b24notify.core.rest import message_id_of
+
+    call = result.call
+    common: dict[str, Any] = {
+        "http_status": call.http_status,
+        "attempts": call.attempts,
+        "duration_ms": call.duration * 1000,
+    }
+    outcomes = []
+    for key in keys:
+        status = result.status(key)
+        error = result.errors.get(key)
+        if status == "sent":
+            outcomes.append(
+                RowOutcome("sent", message_id=message_id_of(result.results[key]), **common)
+            )
+        elif error is not None:
+            outcomes.append(_error_outcome(error, common))
+        else:
+            outcomes.append(
+                RowOutcome(
+                    status,
+                    code="NO_ANSWER",
+                    description="the portal's batch answer has no result for this message",
+                    **common,
+                )
+            )
+    return outcomes
+
+
+def _error_outcome(err: ApiError, common: dict[str, Any]) -> RowOutcome:
     from b24notify.core.api_errors import RateLimited
 
     fields = {
@@ -522,8 +546,8 @@ def _error_outcome(err: ApiError, common: dict[str, Any]) -> _Outcome:
         **common,
     }
     if isinstance(err, RateLimited) and err.retryable:
-        return _Outcome("retry", retry_at=err.retry_at, **fields)
-    return _Outcome("unknown" if err.outcome == "unknown" else "failed", **fields)
+        return RowOutcome("retry", retry_at=err.retry_at, **fields)
+    return RowOutcome("unknown" if err.outcome == "unknown" else "failed", **fields)
 
 
 def _retry_wait(retry_at: float | None, round_: int) -> float:

@@ -197,3 +197,29 @@ async def test_a_streak_of_lost_answers_stops_the_run_and_resume_sends_the_rest(
     assert (resumed.sent, resumed.skipped_unknown) == (50, 50)
     assert by_status["unknown"] == set(range(1, 51))
     assert by_status["sent"] == set(range(51, 101))
+
+
+async def test_unknown_rows_go_again_only_when_named(
+    faulty: RunningSandbox, tmp_path: Path
+) -> None:
+    from b24notify.core.errors import UsageError
+
+    template = install_template()
+    data = write_rows(tmp_path / "rows.csv", 20)
+    set_faults(faulty, next=["error_500"])  # refused before processing: nothing arrived
+    service = make_service(faulty)
+    try:
+        report = await BulkRunner(service, batch_size=10).send(BulkSpec(template, data))
+        assert report.run_id is not None and report.unknown == 10
+        with pytest.raises(UsageError, match=r"Row 15 of run .* is not unknown"):
+            await BulkRunner(service).resume(report.run_id, resend_unknown=[3, 15])
+        # The user looked at chats 1-10, found nothing, and sends rows 2 and 3 again.
+        resumed = await BulkRunner(service, batch_size=10).resume(
+            report.run_id, resend_unknown=[2, 3]
+        )
+        by_status = assert_consistent(service.history, report.run_id, faulty, range(1, 21))
+    finally:
+        await service.aclose()
+    assert (resumed.sent, resumed.skipped_unknown, resumed.skipped_sent) == (2, 8, 10)
+    assert by_status["unknown"] == {1, *range(4, 11)}
+    assert by_status["sent"] == {2, 3, *range(11, 21)}
