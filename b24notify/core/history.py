@@ -18,26 +18,34 @@ as new threads come (UI workers are short-lived threads).
 
 Secrets never reach the file: callers pass masked params, and every value,
 param and free text is scrubbed again here (:func:`scrub`).
+
+The store lives here; behind it are ``history_schema`` (row types, tables,
+migrations, FTS5), ``history_query`` (search and count SQL), ``history_rows``
+(the fields of a new row and their stored form), ``history_secrets`` (scrubbing),
+``history_owners`` (is a pending row's writer alive) and ``history_export``
+(CSV/JSON/JSONL files, loaded when first used).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from b24notify.core import history_owners, history_schema
 from b24notify.core import history_query as hq
-from b24notify.core import history_schema
 from b24notify.core.errors import HistoryError, UsageError
-from b24notify.core.history_schema import RECORD_FIELDS, RunSummary, SendRecord
+from b24notify.core.history_rows import INSERT_SQL, insert_args, optional_int, stored_json
+from b24notify.core.history_schema import RunSummary, SendRecord
+from b24notify.core.history_secrets import scrub, scrub_text
 from b24notify.core.models import SendStatus
+
+if TYPE_CHECKING:
+    from b24notify.core.history_export import ExportFormat
 
 __all__ = ["History", "RunSummary", "SendRecord", "scrub", "scrub_text"]
 
@@ -53,151 +61,8 @@ MAX_ERROR_DESCRIPTION = 4000
 _DELETE_CHUNK = 5000
 _EXPORT_PAGE = 1000
 
-# --- secrets ---------------------------------------------------------------------
-
-# Keys whose values are secrets, compared with case, "_" and "-" ignored, so
-# CLIENT_ID, client_id, clientId and botToken / bot_token are all caught. The
-# placeholders match the ones the request preview and code export show.
-_SECRET_MASKS = {
-    "clientid": "<client-id>",
-    "bottoken": "<bot-token>",
-    "auth": "<access-token>",
-    "accesstoken": "<access-token>",
-    "refreshtoken": "<refresh-token>",
-    "clientsecret": "<client-secret>",
-}
-# The code in an inbound webhook URL is a password: https://portal/rest/1/<code>/
-_WEBHOOK_CODE = re.compile(r"(/rest/\d+/)([^/\s?#\"'<>]+)")
-
-
-def _normal_key(key: object) -> str:
-    return str(key).lower().replace("_", "").replace("-", "")
-
-
-def scrub_text(text: str) -> str:
-    """``text`` with the code of any webhook URL in it replaced by ``<webhook-code>``."""
-    return _WEBHOOK_CODE.sub(r"\1<webhook-code>", text)
-
-
-def scrub(value: Any) -> Any:
-    """A copy of ``value`` with every secret removed, at any depth.
-
-    Values under secret keys (CLIENT_ID, botToken, auth, client_secret,
-    access_token, refresh_token; any case) become a placeholder such as
-    ``<client-id>``; webhook codes inside strings become ``<webhook-code>``.
-    """
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            mask = _SECRET_MASKS.get(_normal_key(key))
-            out[str(key)] = mask if mask is not None and item not in (None, "") else scrub(item)
-        return out
-    if isinstance(value, list | tuple | set | frozenset):
-        return [scrub(item) for item in value]
-    if isinstance(value, str):
-        return scrub_text(value)
-    return value
-
-
-def _portal_host(portal: str) -> str:
-    # Only the host (and port) is kept: a full webhook URL carries its code.
-    text = portal.strip()
-    if "://" not in text and "/" not in text:
-        return text.rpartition("@")[2]
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(text if "://" in text else f"//{text}")
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return ""
-    return f"{host}:{port}" if port else host
-
-
-def _json(value: Any) -> str:
-    # default=str: variable values may be dates or decimals from typed fields.
-    return json.dumps(scrub(value if value is not None else {}), ensure_ascii=False, default=str)
-
-
-def _optional_int(name: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"History field '{name}' must be a whole number, not {value!r}.") from None
-
-
-# --- who owns a pending row --------------------------------------------------------
-
-# Owner tokens of the History objects open in this process: a pending row owned
-# by one of them is in flight, not abandoned.
-_OPEN_OWNERS: set[str] = set()
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if os.name == "nt":  # pragma: no cover - Windows only
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        try:
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        finally:
-            kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, run by another user
-    return True
-
-
-def _owner_alive(owner: str | None) -> bool:
-    if not owner:
-        return False
-    if owner in _OPEN_OWNERS:
-        return True
-    pid_text, _, _ = owner.partition(":")
-    if not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    # This process but no open History owns it: abandoned by a closed one.
-    return pid != os.getpid() and _pid_alive(pid)
-
-
 # --- the store -----------------------------------------------------------------------
 
-_PENDING_FIELDS: dict[str, Any] = {
-    "profile": "",
-    "portal": "",
-    "api": "v1",
-    "method": "",
-    "bot_id": None,
-    "dialog_id": "",
-    "template": "",
-    "template_hash": "",
-    "values": None,
-    "params": None,
-    "message_text": "",
-    "run_id": None,
-    "row_number": None,
-    "note": None,
-}
-_INSERT_SQL = """
-    INSERT INTO sends (
-        created_at, updated_at, profile, portal, api, method, bot_id, dialog_id,
-        template, template_hash, values_json, params_json, message_text, status,
-        run_id, row_number, note, owner
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
-"""
 _FINAL_STATUSES = ("sent", "failed", "unknown")
 
 
@@ -220,7 +85,7 @@ class History:
         busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = Path(path).expanduser()
-        self.owner = f"{os.getpid()}:{os.urandom(8).hex()}"
+        self.owner = history_owners.new_owner()
         self.fts_enabled = False
         self._clock = clock or (lambda: datetime.now(UTC))
         self._busy_timeout = busy_timeout
@@ -246,7 +111,7 @@ class History:
         except BaseException:
             self.close()
             raise
-        _OPEN_OWNERS.add(self.owner)
+        history_owners.mark_open(self.owner)
 
     @classmethod
     def default(cls) -> History:
@@ -342,7 +207,7 @@ class History:
         if self._closed:
             return
         self._closed = True
-        _OPEN_OWNERS.discard(self.owner)
+        history_owners.mark_closed(self.owner)
         with self._conns_lock:
             conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
@@ -356,37 +221,6 @@ class History:
         self.close()
 
     # --- write-ahead -----------------------------------------------------------------
-
-    def _insert_args(self, given: Mapping[str, Any], now: str) -> tuple[Any, ...]:
-        unknown = sorted(set(given) - set(_PENDING_FIELDS))
-        if unknown:
-            raise UsageError(
-                f"Unknown history field {unknown[0]!r} "
-                f"(known: {', '.join(sorted(_PENDING_FIELDS))})."
-            )
-        f = {**_PENDING_FIELDS, **given}
-        if f["api"] not in ("v1", "v2"):
-            raise UsageError(f"History field 'api' must be 'v1' or 'v2', not {f['api']!r}.")
-        run_id = f["run_id"]
-        return (
-            now,
-            now,
-            str(f["profile"] or ""),
-            _portal_host(str(f["portal"] or "")),
-            f["api"],
-            str(f["method"] or ""),
-            _optional_int("bot_id", f["bot_id"]),
-            str(f["dialog_id"]) if f["dialog_id"] is not None else "",
-            str(f["template"] or ""),
-            str(f["template_hash"] or ""),
-            _json(f["values"]),
-            _json(f["params"]),
-            scrub_text(str(f["message_text"] or "")),
-            str(run_id) if run_id not in (None, "") else None,
-            _optional_int("row_number", f["row_number"]),
-            scrub_text(str(f["note"])) if f["note"] else None,
-            self.owner,
-        )
 
     def record_pending(self, **fields: Any) -> int:
         """Commit a new ``pending`` row before the request leaves; returns its id.
@@ -405,7 +239,7 @@ class History:
             now = self._now()
             ids = []
             for row in rows:
-                cursor = conn.execute(_INSERT_SQL, self._insert_args(row, now))
+                cursor = conn.execute(INSERT_SQL, insert_args(row, now, self.owner))
                 ids.append(int(cursor.lastrowid or 0))
             return ids
 
@@ -437,11 +271,11 @@ class History:
         args = (
             status,
             self._now(),
-            _optional_int("message_id", message_id),
+            optional_int("message_id", message_id),
             scrub_text(str(error_code)) if error_code else None,
             description,
-            _optional_int("http_status", http_status),
-            _optional_int("attempts", attempts),
+            optional_int("http_status", http_status),
+            optional_int("attempts", attempts),
             float(duration_ms) if duration_ms is not None else None,
             id,
         )
@@ -484,7 +318,7 @@ class History:
             ids = []
             for id_, owner, updated_at in pending:
                 if owner not in alive:
-                    alive[owner] = _owner_alive(owner)
+                    alive[owner] = history_owners.owner_alive(owner)
                 if not alive[owner] or updated_at < stale_before:
                     ids.append(int(id_))
             now = self._now()
@@ -513,10 +347,10 @@ class History:
             args["text"] = scrub_text(message_text)
         if params is not None:
             sets.append("params_json = :params")
-            args["params"] = _json(params)
+            args["params"] = stored_json(params)
         if values is not None:
             sets.append("values_json = :values")
-            args["values"] = _json(values)
+            args["values"] = stored_json(values)
         if note is not None:
             sets.append("note = :note")
             args["note"] = scrub_text(note)
@@ -703,9 +537,7 @@ class History:
 
     # --- export --------------------------------------------------------------------------
 
-    def export(
-        self, path: Path | str, fmt: Literal["csv", "json", "jsonl"] = "csv", **filters: Any
-    ) -> int:
+    def export(self, path: Path | str, fmt: ExportFormat = "csv", **filters: Any) -> int:
         """Write the rows matching ``filters`` (as for :meth:`search`) to ``path``; the count.
 
         Streams a page at a time, so memory stays flat at any size, into a temp
@@ -713,60 +545,11 @@ class History:
         so spreadsheets read non-Latin text, with ``values``/``params`` as JSON
         in their cells; ``json`` is one array, ``jsonl`` one object per line.
         """
-        if fmt not in ("csv", "json", "jsonl"):
+        from b24notify.core.history_export import EXPORT_FORMATS, write_export
+
+        if fmt not in EXPORT_FORMATS:
             raise UsageError(f"Unknown export format {fmt!r} (use csv, json or jsonl).")
         if "limit" in filters or "before_id" in filters:
             raise UsageError("Export takes filters only, not 'limit' or 'before_id'.")
         hq.make_filters(**filters)  # bad filters fail before a file is created
-        target = Path(path).expanduser()
-        temp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
-        records = self.iter_search(**filters)
-        try:
-            if fmt == "csv":
-                count = _write_csv(temp, records)
-            else:
-                count = _write_json(temp, records, lines=fmt == "jsonl")
-            os.replace(temp, target)
-        except OSError as exc:
-            raise HistoryError(
-                f"Could not export the history to {target}: {exc.strerror or exc}."
-            ) from None
-        finally:
-            temp.unlink(missing_ok=True)
-        return count
-
-
-def _write_csv(path: Path, records: Iterable[SendRecord]) -> int:
-    import csv
-
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(RECORD_FIELDS)
-        for record in records:
-            row = []
-            for name in RECORD_FIELDS:
-                value = getattr(record, name)
-                if name in ("values", "params"):
-                    value = json.dumps(value, ensure_ascii=False)
-                row.append("" if value is None else value)
-            writer.writerow(row)
-            count += 1
-    return count
-
-
-def _write_json(path: Path, records: Iterable[SendRecord], *, lines: bool) -> int:
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        if not lines:
-            out.write("[")
-        for record in records:
-            text = json.dumps(record.to_dict(), ensure_ascii=False)
-            if lines:
-                out.write(text + "\n")
-            else:
-                out.write(("\n" if count == 0 else ",\n") + text)
-            count += 1
-        if not lines:
-            out.write("\n]\n" if count else "]\n")
-    return count
+        return write_export(self.iter_search(**filters), path, fmt)
