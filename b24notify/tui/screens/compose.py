@@ -15,8 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Button, Footer, Header, Static
 
 from b24notify.core.errors import B24NotifyError
@@ -57,6 +59,9 @@ class ComposeScreen(Screen[None]):
             super().__init__()
             self.infos = infos
 
+    class WarmedUp(Message):
+        """The heavy core modules are imported: network work can start."""
+
     class DialogsLoaded(Message):
         def __init__(self, dialogs: list[str]) -> None:
             super().__init__()
@@ -94,9 +99,6 @@ class ComposeScreen(Screen[None]):
     # ---- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        config = self.service.config
-        profiles = [(f"{name}", name) for name in config.profiles]
-        profile = self._profile_or_none()
         yield Header()
         with Horizontal(id="compose-main"):
             yield TemplateList(id="templates")
@@ -108,12 +110,8 @@ class ComposeScreen(Screen[None]):
                         id="template-head",
                     )
                     yield VariableForm(id="form")
-                    yield SendOptionsPanel(
-                        profiles,
-                        profile=profile.name if profile else None,
-                        api=profile.api if profile else "v1",
-                        id="options",
-                    )
+                    # Filled after the first frame (see on_mount).
+                    yield Vertical(id="options-slot")
                 with Horizontal(id="send-bar"):
                     yield Button("Send", id="send-button", variant="primary", disabled=True)
                     yield Static("", id="send-status")
@@ -124,13 +122,32 @@ class ComposeScreen(Screen[None]):
         # Typing previews in the typed widget's own turn, so the chat is redrawn
         # in the same frame as the character (see FieldInput).
         self.query_one(VariableForm).live = self._live_preview
-        dialog = self.query_one("#opt-dialog")
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """The send options (a dozen widgets) and all loading wait for the first frame.
+
+        The screen appears sooner, and nothing the user can reach in that time is
+        missing: the options mount before any template can be chosen.
+        """
+        profile = self._profile_or_none()
+        panel = SendOptionsPanel(
+            [(name, name) for name in self.service.config.profiles],
+            profile=profile.name if profile else None,
+            api=profile.api if profile else "v1",
+            id="options",
+        )
+        try:
+            await self.query_one("#options-slot").mount(panel)
+        except (MountError, NoMatches):
+            return  # closed before the first frame
+        dialog = panel.query_one("#opt-dialog")
         if isinstance(dialog, FieldInput):
             dialog.live = self._live_preview
         app = self._app
         app.run_job(self._load_templates, name="templates", thread=True)
         app.run_job(self._load_dialogs, name="dialogs", thread=True)
-        self._load_bots(self.query_one(SendOptionsPanel).profile)
+        app.run_job(self._warm_up, name="warm-up", thread=True)
 
     @property
     def _app(self) -> B24NotifyApp:
@@ -141,6 +158,21 @@ class ComposeScreen(Screen[None]):
     def _load_templates(self) -> None:
         infos = self.service.templates()
         self.post_message(self.TemplatesLoaded(list(infos)))
+
+    def _warm_up(self) -> None:
+        """Import the client and renderer off the event loop, then ask for the bot list.
+
+        The first frame must not wait for httpx or Jinja2; imported here, in a
+        thread, they are ready by the time the user picks a template or sends.
+        """
+        import httpx  # noqa: F401
+
+        import b24notify.core.client
+        import b24notify.core.export
+        import b24notify.core.payload
+        import b24notify.core.templates  # noqa: F401
+
+        self.post_message(self.WarmedUp())
 
     def _load_dialogs(self) -> None:
         dialogs = self.service.history.recent_dialogs(50)
@@ -169,6 +201,9 @@ class ComposeScreen(Screen[None]):
             self.load_draft(draft, edit_of=self.edit_of)
         elif self.template_name is None and templates.entries:
             templates.query_one("#template-options").focus()
+
+    def on_compose_screen_warmed_up(self, message: WarmedUp) -> None:
+        self._load_bots(self.query_one(SendOptionsPanel).profile)
 
     def on_compose_screen_dialogs_loaded(self, message: DialogsLoaded) -> None:
         self.query_one(VariableForm).set_dialog_suggestions(message.dialogs)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.css.query import NoMatches
+from textual.widget import MountError, Widget
 from textual.widgets import TabbedContent, TabPane
 
 from b24notify.tui.widgets.chat_preview import ChatPreview
@@ -47,12 +49,27 @@ class PreviewPane(Vertical):
         with TabbedContent(id="preview-tabs"):
             with TabPane("Chat", id="chat"):
                 yield ChatPreview(id="chat-preview")
-            with TabPane("Request", id="request"):
-                yield RequestView(id="request-view")
-            with TabPane("Code", id="code"):
-                yield CodeView(id="code-view")
-            with TabPane("Problems", id="problems"):
-                yield ProblemsList(id="problems-list")
+            # The hidden tabs are filled after the first frame (see on_mount).
+            yield TabPane("Request", id="request")
+            yield TabPane("Code", id="code")
+            yield TabPane("Problems", id="problems")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_hidden_tabs)
+
+    async def _mount_hidden_tabs(self) -> None:
+        """Mount what the hidden tabs hold once the screen is up: it shows sooner."""
+        views: list[tuple[str, Widget]] = [
+            ("request", RequestView(id="request-view")),
+            ("code", CodeView(id="code-view")),
+            ("problems", ProblemsList(id="problems-list")),
+        ]
+        for pane_id, view in views:
+            try:
+                await self.query_one(f"#{pane_id}", TabPane).mount(view)
+            except (MountError, NoMatches):
+                return  # closing before it was needed
+        self._render_tab(self.active)
 
     @property
     def tabs(self) -> TabbedContent:
@@ -98,6 +115,8 @@ class PreviewPane(Vertical):
     def _render_tab(self, tab: str) -> None:
         if tab not in self._dirty or self.preview is None:
             return
+        if tab != "chat" and not self.query(f"#{tab}-view, #{tab}-list"):
+            return  # not mounted yet: _mount_hidden_tabs renders it
         self._dirty.discard(tab)
         preview = self.preview
         if tab == "chat":
