@@ -6,11 +6,16 @@ How the CLI's ``bulk`` command and the UI's Bulk screen drive a run::
     check = runner.check(spec)                       # dry run: every row rendered and validated
     report = await runner.send(spec, checked=check)  # a new run; refused if any row is bad
     plan = runner.plan_resume(run_id)                # what a resume would skip, list and send
-    report = await runner.resume(run_id, resend_unknown=rows_the_user_chose)
+    report = await runner.resume(run_id, plan=plan, resend_unknown=rows_the_user_chose)
 
 ``check`` is synchronous (file reading and rendering; run it in a worker
 thread from a UI). ``send``/``resume`` are coroutines; their own check pass
-runs in a worker thread (``asyncio.to_thread``) so the event loop stays free.
+(skipped when given a still-valid ``checked`` / ``plan``) runs in a worker
+thread (``asyncio.to_thread``) so the event loop stays free. ``BulkReport``
+has the counts, the unknown rows (``UnknownRow``: row, dialog, history id)
+and the path of the failed-rows file; ``exit_code`` is 0 only when every row
+of the run is sent. Runs are remembered in ``<data dir>/runs/<run id>.json``
+(see :mod:`b24notify.core.bulk_runs`), so a resume needs only the run id.
 
 Progress: ``on_progress(BulkProgress)`` is called every 500 rows of a check
 pass, after every batch (v1) or message (v2), and about once a second while a
