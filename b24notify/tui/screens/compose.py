@@ -44,6 +44,7 @@ class ComposeScreen(Screen[None]):
         Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
         Binding("ctrl+f", "find_template", "Find template", id="compose.find_template"),
         Binding("ctrl+b", "toggle_templates", "Template list", id="compose.toggle_templates"),
+        Binding("ctrl+o", "focus_dialog", "Dialog", show=False, id="compose.focus_dialog"),
         Binding("ctrl+n", "reset", "Reset draft", show=False, id="compose.reset"),
         Binding("ctrl+g", "copy_code", "Copy code", show=False, id="compose.copy_code"),
         Binding("ctrl+r", "reload", "Reload templates", show=False, id="compose.reload"),
@@ -223,7 +224,14 @@ class ComposeScreen(Screen[None]):
 
     @on(TemplateList.Selected)
     async def _template_selected(self, event: TemplateList.Selected) -> None:
-        await self.select_template(event.name)
+        if not await self.select_template(event.name):
+            return
+        if self.has_class("-narrow"):
+            # 80 columns: give the form and the preview the room; ctrl+f brings it back.
+            self.add_class("-hide-templates")
+        fields = self.query_one(VariableForm).fields()
+        if fields:
+            fields[0].input.focus()
 
     async def select_template(
         self,
@@ -453,6 +461,16 @@ class ComposeScreen(Screen[None]):
         else:
             errors = [p for p in preview.problems if p.severity == "error"]
             self.query_one(PreviewPane).activate("problems")
+            target = next(
+                (
+                    f
+                    for f in self.query_one(PreviewPane).found
+                    if f.severity == "error" and f.target
+                ),
+                None,
+            )
+            if target is not None:
+                self.go_to(target)  # e.g. the dialog field when DIALOG_ID is missing
             first = errors[0] if errors else None
             self.notify(
                 f"{first.code}: {first.message}" if first else "The draft is not valid.",
@@ -535,6 +553,11 @@ class ComposeScreen(Screen[None]):
     def action_find_template(self) -> None:
         self.remove_class("-hide-templates")
         self.query_one(TemplateList).focus_search()
+
+    def action_focus_dialog(self) -> None:
+        panel = self.query("#options")
+        if panel:
+            panel.first(SendOptionsPanel).focus_option("dialog")
 
     def action_toggle_templates(self) -> None:
         self.toggle_class("-hide-templates")

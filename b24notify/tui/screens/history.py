@@ -121,7 +121,8 @@ def detail(record: SendRecord) -> RenderableType:
             attach=_json_part(attach),
             keyboard=_json_part(keyboard),
             menu=_json_part(menu),
-            sender=f"Bot #{record.bot_id or '?'}",
+            sender=f"Bot #{record.bot_id or '?'} → {record.dialog_id}",
+            when=local_time(record.created_at),
         )
     )
     if record.values:

@@ -592,11 +592,12 @@ def chat_message(
     menu: Any = None,
     sender: str = "Bot",
     system: bool = False,
+    when: str = "now",
 ) -> RenderableType:
     """The message bubble: sender line, text, attach card, keyboard, menu."""
     header = Text()
     header.append(sender, Style(bold=True, color="#2fc6f6"))
-    header.append("  now", DIM)
+    header.append(f"  {when}", DIM)
     if system:
         header.append("  · system message", Style(italic=True, dim=True))
     body = bb_text(message.strip())

@@ -17,6 +17,18 @@ FORMATS: list[tuple[str, str]] = [
 _LANGUAGES = {"curl": "bash", "js": "javascript", "php": None, "python": "python"}
 
 
+def set_language(area: TextArea, language: str | None) -> None:
+    """Highlight as ``language`` when its grammar is installed, else show plain text."""
+    from textual.widgets.text_area import LanguageDoesNotExist
+
+    if area.language == language:
+        return
+    try:
+        area.language = language if language in area.available_languages else None
+    except LanguageDoesNotExist:
+        area.language = None
+
+
 class CodeView(Vertical):
     """Shows code the screen renders for ``fmt``; asks for a new rendering when it changes."""
 
@@ -47,10 +59,7 @@ class CodeView(Vertical):
 
     def show(self, code: str) -> None:
         area = self.query_one("#code-body", TextArea)
-        language = _LANGUAGES.get(self.fmt)
-        wanted = language if language in area.available_languages else None
-        if area.language != wanted:
-            area.language = wanted
+        set_language(area, _LANGUAGES.get(self.fmt))
         if area.text != code:
             area.load_text(code)
 

@@ -45,9 +45,9 @@ class RequestView(Vertical):
         yield area
 
     def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        if "json" in area.available_languages:
-            area.language = "json"
+        from b24notify.tui.widgets.code_view import set_language
+
+        set_language(self.query_one(TextArea), "json")
 
     def show(self, preview: Preview) -> None:
         head = Text()
