@@ -108,6 +108,7 @@ async def test_validation_error_blocks_sending_and_opens_problems(
         await pilot.pause()
         assert app.screen is screen
         assert screen.query_one(PreviewPane).active == "problems"
+        assert app.focused is screen.query_one("#opt-dialog")  # where the fix goes
         assert sandbox_messages(sandbox_app) == []
 
 
@@ -299,11 +300,65 @@ async def test_usable_at_80_by_24(service: Service, sandbox_app: Any) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         assert screen.has_class("-narrow")
+        templates = screen.query_one(TemplateList)
         await pick(pilot, screen, "ticket/resolved")
-        assert screen.query_one(ChatPreview).region.width >= 20
+        # Choosing a template at 80 columns gives its room to the form and the preview.
+        assert not templates.display
+        assert screen.query_one(ChatPreview).region.width >= 30
+        assert app.focused is screen.query_one("#var-ticket")
         await pilot.press("ctrl+b")
         await pilot.pause()
-        assert not screen.query_one(TemplateList).display
+        assert templates.display
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not templates.display
         await pilot.press("ctrl+f")
         await pilot.pause()
-        assert screen.query_one(TemplateList).display
+        assert templates.display
+        assert app.focused is templates.query_one("#template-search")
+
+
+async def test_choosing_a_problem_goes_to_its_field(service: Service) -> None:
+    from b24notify.tui.widgets.problems_list import ProblemsList
+
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pick(pilot, screen, "escalation")
+        screen.query_one("#var-ticket", Input).value = ""
+        await wait_for(pilot, lambda: screen.preview and screen.preview.field_errors)
+        await pilot.press("f9")
+        problems = await wait_for(pilot, lambda: screen.query(ProblemsList).first(ProblemsList))
+        await wait_for(pilot, lambda: problems.findings)
+        codes = [f.code for f in problems.findings]
+        assert codes[0] == "FIELD" and problems.findings[0].target == "var:ticket"
+        problems.focus()
+        problems.highlighted = 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.focused is screen.query_one("#var-ticket"))
+
+
+async def test_code_tab_copies_each_format_with_secrets_masked(service: Service) -> None:
+    from b24notify.tui.widgets.code_view import CodeView
+
+    copied: list[str] = []
+    app = B24NotifyApp(service)
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pick(pilot, screen, "notice/short")
+        screen.query_one("#opt-dialog", Input).value = "chat5"
+        await wait_for(pilot, lambda: screen.preview and screen.preview.ok)
+        await pilot.press("ctrl+g")  # copy code: curl by default
+        await wait_for(pilot, lambda: copied)
+        assert copied[-1].startswith("curl") and "imbot.message.add" in copied[-1]
+        from b24notify.tui.app import B24Commands
+
+        commands = {hit.text: hit async for hit in B24Commands(screen).discover()}
+        commands["Copy request as Python"].command()
+        await wait_for(pilot, lambda: len(copied) == 2)
+        assert screen.query_one(CodeView).fmt == "python"
+        for code in copied:
+            assert "chat5" in code
+            assert "sandbox-client-id" not in code  # CLIENT_ID masked
+            assert "/rest/1/sandbox/" not in code  # webhook code masked
