@@ -62,12 +62,20 @@ class DataRow:
         return f"row {self.number} (line {self.line})"
 
 
+class _LineProblem(Exception):
+    """A line that cannot be read; the row reader says which row it belongs to."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
 class _Lines:
     """The file's lines decoded one at a time, counting lines and refusing overlong ones."""
 
-    def __init__(self, file: IO[bytes], name: str) -> None:
+    def __init__(self, file: IO[bytes]) -> None:
         self._file = file
-        self._name = name
         self.count = 0
 
     def __iter__(self) -> Iterator[str]:
@@ -77,9 +85,10 @@ class _Lines:
                 return
             self.count += 1
             if len(raw) > MAX_LINE_BYTES:
-                raise DataFileError(
-                    f"{self._name} line {self.count}: the line is longer than "
-                    f"{MAX_LINE_BYTES // (1 << 20)} MiB; is this really a CSV or JSONL file?"
+                raise _LineProblem(
+                    self.count,
+                    f"the line is longer than {MAX_LINE_BYTES // (1 << 20)} MiB; "
+                    "is this really a CSV or JSONL file?",
                 )
             if self.count == 1 and raw.startswith(_UTF8_BOM):
                 raw = raw[len(_UTF8_BOM) :]
@@ -87,10 +96,10 @@ class _Lines:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as err:
                 bad = raw[err.start : err.start + 1].hex()
-                raise DataFileError(
-                    f"{self._name} line {self.count}: the text is not UTF-8 (byte 0x{bad} at "
-                    f"byte {err.start + 1} of the line); save the file as UTF-8 "
-                    "(in Excel: CSV UTF-8)."
+                raise _LineProblem(
+                    self.count,
+                    f"the text is not UTF-8 (byte 0x{bad} at byte {err.start + 1} of the line); "
+                    "save the file as UTF-8 (in Excel: CSV UTF-8).",
                 ) from None
 
 
@@ -135,7 +144,7 @@ class DataFile:
         except OSError as err:
             raise DataFileError(_os_reason(self.path, err)) from None
         with file:
-            lines = _Lines(file, self.name)
+            lines = _Lines(file)
             reader = self._csv_rows(lines) if self.kind == "csv" else self._jsonl_rows(lines)
             for count, row in enumerate(reader, start=1):
                 yield row
@@ -152,9 +161,11 @@ class DataFile:
                 cells = next(reader)
             except StopIteration:
                 return
-            except csv.Error as err:
-                where = f"row {number + 1} (line {start})" if header_seen else f"line {start}"
-                raise DataFileError(f"{self.name} {where}: {_csv_reason(err)}") from None
+            except (csv.Error, _LineProblem) as err:
+                line = err.line if isinstance(err, _LineProblem) else start
+                where = f"row {number + 1} (line {line})" if header_seen else f"line {line}"
+                reason = err.reason if isinstance(err, _LineProblem) else _csv_reason(err)
+                raise DataFileError(f"{self.name} {where}: {reason}") from None
             # Blank lines, and rows of empty cells that spreadsheets leave at the end.
             if not any(cell.strip() for cell in cells):
                 continue
@@ -177,7 +188,16 @@ class DataFile:
 
     def _jsonl_rows(self, lines: _Lines) -> Iterator[DataRow]:
         number = 0
-        for text in lines:
+        texts = iter(lines)
+        while True:
+            try:
+                text = next(texts)
+            except StopIteration:
+                return
+            except _LineProblem as err:
+                raise DataFileError(
+                    f"{self.name} row {number + 1} (line {err.line}): {err.reason}"
+                ) from None
             if not text.strip():
                 continue
             number += 1
@@ -281,7 +301,7 @@ def _open_csv(file: Path, body: bytes) -> DataFile:
 
 def _read_header(probe: DataFile) -> list[str]:
     with probe.path.open("rb") as handle:
-        lines = _Lines(handle, probe.name)
+        lines = _Lines(handle)
         reader = csv.reader(iter(lines), delimiter=probe.delimiter or _NO_DELIMITER, strict=True)
         try:
             for cells in reader:
@@ -289,6 +309,8 @@ def _read_header(probe: DataFile) -> list[str]:
                     return cells
         except csv.Error as err:
             raise DataFileError(f"{probe.name} line {lines.count}: {_csv_reason(err)}") from None
+        except _LineProblem as err:
+            raise DataFileError(f"{probe.name} line {err.line}: {err.reason}") from None
     raise DataFileError(f"{probe.name} is empty: expected a header row and one row per message.")
 
 

@@ -128,7 +128,7 @@ BAD_DATA = [
     (
         "cp1251",
         "dialog_id,n,name\nchat1,1,Иван\n".encode("cp1251"),
-        "line 2: the text is not UTF-8",
+        "row 1 (line 2): the text is not UTF-8",
     ),
     ("no dialog column", b"chat,n,name\nchat1,1,Ann\n", "has no dialog column 'dialog_id'"),
     ("ragged", b"dialog_id,n,name\nchat1,1,Ann\nchat2,2\n", "row 2 (line 3): 2 cells"),

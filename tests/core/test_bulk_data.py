@@ -163,9 +163,16 @@ BAD_FILES: list[tuple[str, str, bytes, str]] = [
         "cp1251",
         "d.csv",
         "dialog_id,name\nchat1,Ann\nchat2,Иван\n".encode("cp1251"),
-        "d.csv line 3: the text is not UTF-8",
+        "d.csv row 2 (line 3): the text is not UTF-8",
     ),
     ("utf-16", "d.csv", "dialog_id\n42\n".encode("utf-16"), "UTF-16"),
+    ("latin-1 header", "d.csv", b"dialog,n\xe9\nchat1,1\n", "d.csv line 1: the text is not UTF-8"),
+    (
+        "latin-1 jsonl",
+        "d.jsonl",
+        b'{"a": 1}\n\n{"a": "caf\xe9"}\n',
+        "d.jsonl row 2 (line 3): the text is not UTF-8 (byte 0xe9 at byte 11",
+    ),
     ("binary", "d.csv", b"PK\x03\x04\x00\x00binary", "binary data"),
     ("too many cells", "d.csv", b"a,b\n1,2\n3,4,5\n", "row 2 (line 3): 3 cells but the header"),
     ("too few cells", "d.csv", b"a;b;c\n1;2;3\n\n4;5\n", "row 2 (line 4): 2 cells but the header"),
@@ -213,7 +220,7 @@ def test_a_100_mb_file_without_line_breaks_fails_fast_in_little_memory(tmp_path:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert "huge.csv line 2: the line is longer than 1 MiB" in str(caught.value)
+    assert "huge.csv row 1 (line 2): the line is longer than 1 MiB" in str(caught.value)
     assert peak < 8 * MAX_LINE_BYTES
 
 
