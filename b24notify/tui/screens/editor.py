@@ -441,7 +441,8 @@ class EditorScreen(Screen[None]):
     def check_disk(self) -> None:
         """Notice when the open file was changed or removed by something else."""
         source = self.source
-        if source is None or source.path is None or self._asking:
+        # Only while in view: a dialog must not pop up over another screen.
+        if source is None or source.path is None or self._asking or not self.is_current:
             return
         state, text, stamp = disk_state(source)
         if state == "same":
@@ -449,6 +450,8 @@ class EditorScreen(Screen[None]):
                 self.source = replace(source, stamp=stamp)
             return
         if state == "missing":
+            if source.stamp is None:
+                return  # already said so
             self.source = replace(source, stamp=None)
             self._force_save = True
             self.notify(

@@ -15,7 +15,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -126,6 +126,7 @@ class InboxScreen(Screen[None]):
         self._signature: tuple[Any, ...] = ()
         self._filling = False
         self._busy = False
+        self._full_pending = False
 
     # ---- layout -------------------------------------------------------------
 
@@ -161,8 +162,13 @@ class InboxScreen(Screen[None]):
     # ---- polling ------------------------------------------------------------
 
     def _tick(self) -> None:
-        if not self.paused:
+        # No polling while another screen is in front; a full read on coming back.
+        if not self.paused and self.is_current:
             self.poll(full=self.polls % FULL_EVERY == 0)
+
+    def on_screen_resume(self) -> None:
+        if self.url is not None and self.polls:
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         """Read every message again now."""
@@ -172,19 +178,17 @@ class InboxScreen(Screen[None]):
         """Ask the sandbox for messages (all of them, or those after the newest known)."""
         if self.url is None:
             return
-        if self._busy and not full:
-            return  # the previous poll is still out; don't pile requests up
-        since = None if full else self.feed.last_id
+        if self._busy:
+            # One request at a time; a full read asked for meanwhile is done next.
+            self._full_pending = self._full_pending or full
+            return
+        full = full or self._full_pending or self.feed.last_id is None
+        self._full_pending = False
         self.polls += 1
         self._busy = True
-        self.run_worker(
-            self._fetch(since, full=full or since is None),
-            group="inbox-poll",
-            exclusive=full,
-            exit_on_error=False,
-        )
+        self._fetch(None if full else self.feed.last_id, full=full)
         if not self.bot_names and self.profile is not None and self.polls == 1:
-            self.run_worker(self._fetch_bots(), group="inbox-bots", exit_on_error=False)
+            self._fetch_bots()
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -197,6 +201,7 @@ class InboxScreen(Screen[None]):
             )
         return self._client
 
+    @work(group="inbox-poll", exit_on_error=False)
     async def _fetch(self, since: int | None, *, full: bool) -> None:
         try:
             await self._fetch_once(since, full=full)
@@ -228,6 +233,7 @@ class InboxScreen(Screen[None]):
         entries = [entry for entry in data if isinstance(entry, dict)]
         self.post_message(self.Fetched(entries, full=full))
 
+    @work(group="inbox-bots", exit_on_error=False)
     async def _fetch_bots(self) -> None:
         if self.profile is None:
             return

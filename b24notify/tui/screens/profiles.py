@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -463,15 +463,16 @@ class ProfilesScreen(Screen[None]):
         status.update(Text(f"Testing the connection to {profile.portal_key}…", "italic"))
         self.query_one("#profile-bots").display = False
 
-        async def job() -> None:
-            try:
-                bots = await self.service.check_connection(profile)
-            except B24NotifyError as err:
-                self.post_message(self.Tested(seq, profile, None, profile.mask(str(err))))
-                return
-            self.post_message(self.Tested(seq, profile, bots, None))
+        self._run_test(profile, seq)
 
-        self.run_worker(job(), group="profile-test", exclusive=True, exit_on_error=False)
+    @work(group="profile-test", exclusive=True, exit_on_error=False)
+    async def _run_test(self, profile: Profile, seq: int) -> None:
+        try:
+            bots = await self.service.check_connection(profile)
+        except B24NotifyError as err:
+            self.post_message(self.Tested(seq, profile, None, profile.mask(str(err))))
+            return
+        self.post_message(self.Tested(seq, profile, bots, None))
 
     def on_profiles_screen_tested(self, message: Tested) -> None:
         if message.seq != self._test_seq:
@@ -533,8 +534,9 @@ class ProfilesScreen(Screen[None]):
             ("Delete this profile…", "Remove it from the config file", self.action_delete),
         ]
 
-    def _default_job(self) -> None:
-        self.run_worker(self.action_make_default(), group="profile-default")
+    @work(group="profile-default", exit_on_error=False)
+    async def _default_job(self) -> None:
+        await self.action_make_default()
 
 
 def _fit(text: str, width: int) -> str:
