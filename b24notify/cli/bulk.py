@@ -41,6 +41,8 @@ def run_bulk(args: Any, service: Service) -> int:
     """Run ``b24notify bulk`` with parsed ``args``; returns the exit code."""
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit must be at least 1, not {args.limit}.")
+    if args.resend_unknown and not args.resume:
+        raise UsageError("--resend-unknown goes with --resume RUN.")
     service.recover()
     view = _View()
     try:
@@ -101,7 +103,8 @@ def _resume(args: Any, service: Service, view: _View) -> int:
     from b24notify.core.bulk import BulkRunner
 
     runner = BulkRunner(service, on_progress=view.progress, cancel=view.cancel)
-    plan = runner.plan_resume(args.resume)
+    resend = tuple(args.resend_unknown)
+    plan = runner.plan_resume(args.resume, resend_unknown=resend)
     view.stop()
     _check_same_run(args, plan)
     _print_plan(plan)
@@ -135,7 +138,9 @@ def _resume(args: Any, service: Service, view: _View) -> int:
     report = _drive(
         service,
         view,
-        lambda: runner.resume(plan.record.run_id, report=report_path, plan=plan),
+        lambda: runner.resume(
+            plan.record.run_id, resend_unknown=resend, report=report_path, plan=plan
+        ),
         plan.check,
     )
     if report is None:

@@ -16,7 +16,10 @@ from b24notify.core.errors import B24NotifyError
 def run(argv: list[str]) -> int:
     from b24notify.cli.parser import build_parser
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already printed by argparse
+        return done.code if isinstance(done.code, int) else 2
     if args.version:
         from b24notify import __version__
 

@@ -14,6 +14,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}\n(see `{self.prog} --help`)\n")
 
 
+def _row_numbers(text: str) -> tuple[int, ...]:
+    """Row numbers as given on the command line: ``3,7,12``."""
+    try:
+        rows = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of row numbers like 3,7,12"
+        ) from None
+    if not rows or min(rows) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of row numbers like 3,7,12")
+    return rows
+
+
 def _draft_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("template", help="template name, e.g. incident/opened (see `templates list`)")
     p.add_argument(
@@ -86,11 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bulk = sub.add_parser("bulk", help="send one template to many dialogs from a CSV/JSONL file")
-    bulk.add_argument("template")
-    bulk.add_argument("data", help="CSV or JSONL file, one row per message")
+    bulk.add_argument("template", nargs="?", help="template name (not needed with --resume)")
+    bulk.add_argument(
+        "data", nargs="?", help="CSV or JSONL file, one row per message (not needed with --resume)"
+    )
     bulk.add_argument("--to-column", default="dialog_id", help="the column holding the dialog")
     bulk.add_argument("--send", action="store_true", help="really send (default: dry run)")
     bulk.add_argument("--resume", metavar="RUN", help="resume a run: skip rows already sent")
+    bulk.add_argument(
+        "--resend-unknown",
+        metavar="ROWS",
+        type=_row_numbers,
+        default=(),
+        help="with --resume: also send these unknown rows (e.g. 3,7,12) after checking the chats",
+    )
     bulk.add_argument("--limit", type=int, help="only the first N rows")
     bulk.add_argument("--profile", "-p")
     bulk.add_argument("--api", choices=("v1", "v2"))

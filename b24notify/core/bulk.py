@@ -244,15 +244,18 @@ class BulkRunner:
 
     # ---- resuming -------------------------------------------------------------------------
 
-    def plan_resume(self, run_id: str) -> ResumePlan:
-        """What ``resume(run_id)`` would do, without sending: skips, unknown rows, rows to send."""
+    def plan_resume(self, run_id: str, *, resend_unknown: Collection[int] = ()) -> ResumePlan:
+        """What ``resume(run_id)`` would do, without sending: skips, unknown rows, rows to send.
+
+        ``resend_unknown`` names unknown rows the user chose to send again.
+        """
         record = RunRecord.load(run_id)
         busy = False
         try:
             RunLock(record.run_id).acquire().release()
         except UsageError:
             busy = True
-        return self._plan(record, frozenset(), busy=busy)
+        return self._plan(record, frozenset(int(r) for r in resend_unknown), busy=busy)
 
     def _plan(self, record: RunRecord, resend: frozenset[int], *, busy: bool) -> ResumePlan:
         self.service.recover()

@@ -167,6 +167,7 @@ class RowRenderer:
         self.api = api
         self.data = data
         template = service.template(spec.template)
+        self.template = template
         self.template_name = template.name
         self.template_hash = template_hash(template)
         self.variables = {v.name: v for v in template.variables}
@@ -216,7 +217,9 @@ class RowRenderer:
             options=replace(self.options, dialog_id=dialog or "1"),
         )
         try:
-            prepared = self.service.prepare(draft, profile=self.profile, api=self.api)
+            prepared = self.service.prepare(
+                draft, profile=self.profile, api=self.api, template=self.template
+            )
         except FieldErrors as err:
             columns = {v: k for k, v in self.renames.items()}
             problems += [

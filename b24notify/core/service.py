@@ -385,18 +385,26 @@ class Service:
         return await self._call_and_record(prof, prepared.method, prepared.params, history_id)
 
     def prepare(
-        self, draft: Draft, *, profile: Profile | None = None, api: ApiVersion | None = None
+        self,
+        draft: Draft,
+        *,
+        profile: Profile | None = None,
+        api: ApiVersion | None = None,
+        template: Template | None = None,
     ) -> PreparedSend:
         """Render and validate a draft into the exact request, ready to record and send.
 
-        Raises FieldErrors, TemplateError or ValidationFailed; sends nothing.
+        ``template`` is used instead of looking the draft's name up again (a bulk
+        run renders every row from the one version it checked). Raises
+        FieldErrors, TemplateError or ValidationFailed; sends nothing.
         """
         from b24notify.core import payload
         from b24notify.core.templates import parse_values, render
 
         prof = profile or self.profile()
         api = api or prof.api
-        template = self.template(draft.template)
+        if template is None:
+            template = self.template(draft.template)
         values = parse_values(template, draft.values)
         rendered = render(template, values)
         options, params, problems = _build_request(rendered, draft.options, prof, api)

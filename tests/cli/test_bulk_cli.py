@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import os
 import signal
@@ -17,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 
-from b24notify.cli.bulk import run_bulk
 from b24notify.cli.main import run
 from b24notify.core import paths
 from b24notify.core.history import History
@@ -233,37 +231,50 @@ def test_failed_and_unknown_rows_exit_1_listed_and_written(
 def test_resume_needs_no_template_or_data(
     isolated_home: Path, sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from b24notify.cli.commands import _service
 
     configure(isolated_home, sandbox)
     data = rows_file(tmp_path / "rows.csv", 30)
     assert run(["bulk", "bulk/rowmsg", str(data), "--send", "--limit", "30"]) == 0
     [run_id] = run_ids()
     capsys.readouterr()
-    args = argparse.Namespace(
-        template=None,
-        data=None,
-        to_column="dialog_id",
-        send=True,
-        resume=run_id,
-        limit=None,
-        profile=None,
-        api=None,
-        report=None,
-        yes=True,
-    )
-    assert run_bulk(args, _service()) == 0
+    assert run(["bulk", "--resume", run_id, "--send", "--yes"]) == 0
     out = capsys.readouterr().out
     assert f"Run {run_id}: bulk/rowmsg × {data.resolve()}" in out
     assert "30 sent earlier (skipped)" in out
     assert "Nothing is left to send." in out
     other = tmp_path / "other.csv"
     other.write_text("x", encoding="utf-8")
-    args.data = str(other)
-    from b24notify.core.errors import UsageError
+    assert run(["bulk", "bulk/rowmsg", str(other), "--resume", run_id, "--send", "--yes"]) == 2
+    assert "--resume needs no template or data" in capsys.readouterr().err
 
-    with pytest.raises(UsageError, match="--resume needs no template or data"):
-        run_bulk(args, _service())
+
+def test_resume_resends_only_the_unknown_rows_named(
+    isolated_home: Path, sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(isolated_home, sandbox)
+    data = rows_file(tmp_path / "rows.csv", 60)
+    httpx.post(f"{sandbox.base_url}/sandbox/faults", json={"next": ["drop"]})
+    assert run(["bulk", "bulk/rowmsg", str(data), "--send"]) == 1
+    [run_id] = run_ids()
+    assert len(inbox(sandbox)) == 10  # the dropped batch of 50 never reached the portal
+    capsys.readouterr()
+    # Resuming alone sends nothing: unknown rows wait for a decision.
+    assert run(["bulk", "--resume", run_id, "--send", "--yes"]) == 1
+    assert len(inbox(sandbox)) == 10
+    # The user checked the chats: rows 1-3 are missing, send exactly those.
+    assert run(["bulk", "--resume", run_id, "--resend-unknown", "1,2,3", "--send", "--yes"]) == 1
+    numbers = sorted(int(m["message"].split()[1]) for m in inbox(sandbox))
+    assert numbers == [1, 2, 3, *range(51, 61)]
+    history = History(paths.history_file())
+    statuses = Counter(r.status for r in history.run_rows(run_id))
+    history.close()
+    assert statuses == {"sent": 13, "unknown": 47}
+
+
+def test_resend_unknown_needs_resume(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["bulk", "t", "d.csv", "--resend-unknown", "1"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert run(["bulk", "--resume", "r1", "--resend-unknown", "x"]) == 2
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
