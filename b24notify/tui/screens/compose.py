@@ -294,7 +294,8 @@ class ComposeScreen(Screen[None]):
     # ---- the draft and its preview -----------------------------------------
 
     def draft(self) -> Draft | None:
-        if self.template_name is None:
+        """The draft on screen; None before a template is chosen or while its form is built."""
+        if self.template_name is None or self.query_one(VariableForm).building:
             return None
         return Draft(
             template=self.template_name,

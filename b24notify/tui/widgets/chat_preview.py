@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -57,6 +58,7 @@ class ChatView(ScrollView, can_focus=True):
         self.renderable: RenderableType = ""
         self.lines: list[Strip] = []
         self._width = 0
+        self._painted: dict[tuple[int, int, int, Style], Strip] = {}
 
     def show(self, renderable: RenderableType) -> None:
         self.renderable = renderable
@@ -74,6 +76,7 @@ class ChatView(ScrollView, can_focus=True):
             strip.adjust_cell_length(width)
             for strip in Strip.from_lines(list(Segment.split_lines(segments)))
         ]
+        self._painted.clear()
         size = Size(width, len(self.lines))
         if self.virtual_size != size:
             self.virtual_size = size  # only a change of height costs a layout pass
@@ -89,11 +92,13 @@ class ChatView(ScrollView, can_focus=True):
         index = scroll_y + y
         if index >= len(self.lines):
             return Strip.blank(width, self.rich_style)
-        return (
-            self.lines[index]
-            .crop_extend(scroll_x, scroll_x + width, self.rich_style)
-            .apply_style(self.rich_style)
-        )
+        style = self.rich_style
+        key = (index, scroll_x, width, style)
+        strip = self._painted.get(key)
+        if strip is None:
+            strip = self.lines[index].crop_extend(scroll_x, scroll_x + width, style)
+            strip = self._painted[key] = strip.apply_style(style)
+        return strip
 
 
 class ChatPreview(Vertical):

@@ -396,6 +396,49 @@ def _delimiter(value: Any) -> Text:
     return Text("─" * max(3, min(size // 8, 60)), Style(color=color or "#c6c6c6"))
 
 
+class RowGrid:
+    """GRID items in ROW mode: NAME | VALUE in two columns, values wrapped beside their name.
+
+    Laid out by hand rather than with a Rich Table: a card can hold hundreds of
+    rows and this is redrawn on every keystroke.
+    """
+
+    GAP = 2
+    MAX_NAME = 24
+
+    def __init__(self, rows: list[tuple[Text, Text]]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        longest = max((n.cell_len for n, _v in self.rows), default=0)
+        name_width = max(1, min(longest, self.MAX_NAME, width // 3))
+        value_width = max(1, width - name_width - self.GAP)
+        gap = Segment(" " * self.GAP)
+        for name, value in self.rows:
+            if not name.plain or not value.plain:
+                # Either one alone spans the whole width (since REST v22).
+                yield from console.render(value if value.plain else name, options)
+                continue
+            names = _wrapped(console, name, name_width)
+            values = _wrapped(console, value, value_width)
+            for n in range(max(len(names), len(values))):
+                left = names[n] if n < len(names) else Text()
+                right = values[n] if n < len(values) else Text()
+                left.truncate(name_width, pad=True)
+                yield from left.render(console)
+                yield gap
+                yield from right.render(console)
+                yield Segment.line()
+
+
+def _wrapped(console: Console, text: Text, width: int) -> list[Text]:
+    """Lines of ``text`` at ``width``; most values fit on one line and skip the wrapper."""
+    if text.cell_len <= width and "\n" not in text.plain:
+        return [text.copy()]
+    return list(text.wrap(console, width))
+
+
 def _display(item: Mapping[str, Any]) -> str:
     display = str(item.get("DISPLAY") or "BLOCK").upper()
     return {"COLUMN": "ROW", "CARD": "LINE"}.get(display, display)
@@ -437,17 +480,7 @@ def _grid_name(item: Mapping[str, Any]) -> Text:
 
 def _grid_run(mode: str, items: list[Mapping[str, Any]]) -> RenderableType:
     if mode == "ROW":
-        table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=False, max_width=24)
-        table.add_column(ratio=1)
-        for item in items:
-            name, value = _grid_name(item), _grid_value(item)
-            if not name.plain:
-                # Without NAME the value spans the full width (and the other way round).
-                table.add_row(value, "")
-            else:
-                table.add_row(name, value)
-        return table
+        return RowGrid([(_grid_name(item), _grid_value(item)) for item in items])
     if mode == "TABLE":
         from rich import box
 

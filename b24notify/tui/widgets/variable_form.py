@@ -205,10 +205,19 @@ class VariableForm(Vertical):
         self._suggestions: list[str] = []
         self.live: Callable[[], object] | None = None
         """Called synchronously on each edit of a text field (the screen's live preview)."""
+        self.building = False
+        """True while fields are being replaced: values are not readable then."""
 
     async def build(self, specs: Iterable[VariableSpec], values: Mapping[str, Any]) -> None:
         """Replace the fields with those of ``specs``, filled from ``values``."""
         self.specs = list(specs)
+        self.building = True
+        try:
+            await self._build(values)
+        finally:
+            self.building = False
+
+    async def _build(self, values: Mapping[str, Any]) -> None:
         await self.remove_children()
         if not self.specs:
             await self.mount(Static("This template has no variables.", id="form-empty"))
