@@ -403,3 +403,35 @@ async def test_a_broken_file_opens_to_be_fixed(service: Service) -> None:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.modified)
         assert tomllib.loads(path.read_text(encoding="utf-8"))["name"] == "Fixed"
+
+
+async def test_switching_away_and_back_keeps_the_edit(service: Service, notice: Path) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        compose = await ready(pilot)
+        await pick(pilot, compose, "team/notice")
+        await pilot.press("f4")
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.source is not None)
+        await type_at_end_of(pilot, screen, "the service is back.", " Later")
+        screen.action_open()  # pick another template in the editor itself
+        await pilot.pause()
+        await pilot.press("escape")  # …then change one's mind
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.screen is compose)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.source is not None and screen.source.name == "team/notice"
+        assert "the service is back. Later" in screen.area.text and screen.modified
+
+
+async def test_an_editor_opened_for_a_template(service: Service) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = EditorScreen(service, template_name="notice/short")
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.source is not None and screen.preview is not None)
+        assert screen.source is not None and screen.source.name == "notice/short"
+        chat = screen.query_one(ChatPreview)
+        await wait_for(pilot, lambda: "The office network will restart" in chat.plain())

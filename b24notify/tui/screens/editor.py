@@ -150,6 +150,8 @@ class EditorScreen(Screen[None]):
         if self.source is None:
             self.close_template()
         if self._initial is not None:
+            # Opened for a given template: follow Compose only once its choice changes.
+            self._seen_selection = self._compose_selection()
             self.open_template(self._initial)
         self.set_interval(DISK_CHECK_SECONDS, self.check_disk)
 
@@ -223,12 +225,16 @@ class EditorScreen(Screen[None]):
         self._show_title()
         self.query_one(EditorStatus).say("")
 
-    def _follow_compose(self) -> None:
-        """Open the template chosen in Compose when it changed since last time (f4 = edit it)."""
+    def _compose_selection(self) -> str | None:
         screen_of = getattr(self.app, "screen_of", None)
         compose = screen_of("compose") if callable(screen_of) else None
         name = getattr(compose, "template_name", None)
-        if not isinstance(name, str) or name == self._seen_selection:
+        return name if isinstance(name, str) else None
+
+    def _follow_compose(self) -> None:
+        """Open the template chosen in Compose when it changed since last time (f4 = edit it)."""
+        name = self._compose_selection()
+        if name is None or name == self._seen_selection:
             return
         self._seen_selection = name
         if self.source is not None and self.source.name == name:
