@@ -190,3 +190,25 @@ async def test_a_portal_that_is_not_a_sandbox(tmp_path: Path) -> None:
         screen = await open_inbox(pilot)
         await wait_for(pilot, lambda: screen.error is not None)
         assert "not a b24notify sandbox" in status(screen)
+
+
+async def test_the_demo_setup_over_real_loopback_http(tmp_path: Path) -> None:
+    """As ``b24notify demo`` runs it: a served sandbox, no injected transport, the app's URL."""
+    from b24notify.cli.demo import demo_config
+    from b24notify.sandbox.config import SandboxConfig
+    from b24notify.sandbox.runner import start_sandbox
+
+    defaults = SandboxConfig()
+    bot = defaults.bots[0]
+    with start_sandbox(SandboxConfig(port=0)) as running:
+        config = demo_config(running.port, defaults.webhook_code, bot.client_id, bot.bot_token)
+        service = Service(config, history=History(tmp_path / "h.sqlite3"))  # type: ignore[arg-type]
+        app = B24NotifyApp(service, sandbox_url=running.base_url)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_inbox(pilot)
+            sent = await service.send(draft("Over the wire"))
+            assert sent.status == "sent"
+            await wait_for(pilot, lambda: sent.message_id in screen.feed.messages)
+            chat = screen.query_one(ChatPreview)
+            await wait_for(pilot, lambda: "Over the wire" in chat.plain())
+            assert screen.bot_names.get(bot.id) == bot.name
