@@ -63,6 +63,12 @@ def _profiles_screen(app: B24NotifyApp) -> Screen[Any]:
     return ProfilesScreen(app.service)
 
 
+def _bulk_screen(app: B24NotifyApp) -> Screen[Any]:
+    from b24notify.tui.screens.bulk import BulkScreen
+
+    return BulkScreen(app.service, profile_name=app.profile_name)
+
+
 def _inbox_screen(app: B24NotifyApp) -> Screen[Any]:
     from b24notify.tui.screens.inbox import InboxScreen
 
@@ -103,6 +109,12 @@ SCREENS: dict[str, ScreenEntry] = {
         "Sandbox inbox",
         "What the sandbox portal received, drawn as the chat shows it",
         "f5",
+    ),
+    "bulk": ScreenEntry(
+        _bulk_screen,
+        "Bulk send",
+        "Mail merge: one template, a CSV/JSONL of rows; dry run, paced send, pause, resume",
+        "f10",
     ),
     "profiles": ScreenEntry(
         _profiles_screen,
