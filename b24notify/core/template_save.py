@@ -125,9 +125,10 @@ def save_template(
 
     user_dir = user_dir or paths.user_templates_dir()
     shipped_dir = shipped_dir or paths.shipped_templates_dir()
+    text: str | None = None
     if isinstance(template_or_data, Template):
         template = template_or_data
-        name, data = template.name, template.data
+        name, data, text = template.name, template.data, template.text
         target = path or template.path
         stamp = template.stamp if target == template.path else None
         shipped = template.shipped and target == template.path
@@ -148,8 +149,20 @@ def save_template(
     data = check_template_data(data, file=file, name=name, path=target)
     if not force:
         _refuse_conflict(target, stamp, file=file, name=name)
-    _write_atomic(target, dumps_template(data).encode("utf-8"))
+    _write_atomic(target, _payload(text, data).encode("utf-8"))
     return target
+
+
+def _payload(text: str | None, data: Mapping[str, Any]) -> str:
+    """The author's own text when it still says exactly ``data`` (comments and
+    layout kept, as in the editor), else ``data`` written afresh."""
+    if text is not None:
+        try:
+            if tomllib.loads(text) == data:
+                return text
+        except tomllib.TOMLDecodeError:
+            pass
+    return dumps_template(data)
 
 
 def _refuse_conflict(target: Path, stamp: FileStamp | None, *, file: str, name: str) -> None:

@@ -228,3 +228,24 @@ def test_templates_in_shared_dirs_cannot_be_deleted(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="it is in a shared folder"):
         lib.delete("shared")
     assert (team / "shared.toml").exists()
+
+
+def test_edited_text_keeps_the_authors_comments_and_layout(dirs: tuple[Path, Path]) -> None:
+    lib = library(dirs)
+    saved = lib.save(lib.from_toml(dumps_template(DATA), "notes", path=dirs[0] / "notes.toml"))
+    edited = "# Owned by the support leads: ask before changing.\n" + saved.source_text.replace(
+        'description = "d"', 'description = "Tell a chat"  # shown in the list'
+    )
+    again = lib.save(lib.from_toml(edited, "notes", path=saved.path, stamp=saved.stamp))
+    on_disk = again.path.read_text(encoding="utf-8") if again.path else ""
+    assert on_disk == edited
+    assert again.description == "Tell a chat"
+
+
+def test_data_edits_are_written_afresh(dirs: tuple[Path, Path]) -> None:
+    lib = library(dirs)
+    saved = lib.save(lib.from_toml("# note\n" + dumps_template(DATA), "x", path=dirs[0] / "x.toml"))
+    changed = lib.save(saved.with_data({**saved.data, "description": "new"}))
+    text = changed.path.read_text(encoding="utf-8") if changed.path else ""
+    assert tomllib.loads(text)["description"] == "new"
+    assert "# note" not in text  # the text no longer said the same: data written afresh
