@@ -514,3 +514,55 @@ async def test_f10_and_the_palette_reach_the_bulk_screen(
         assert SCREENS["bulk"].title == "Bulk send"
         titles = [title for title, _help, _run in screen.palette_commands()]
         assert "Bulk: resume a run" in titles
+
+
+async def test_cancel_twice_stops_at_once_and_the_batch_in_flight_is_unknown(
+    bulk_service: Callable[..., Service], sandbox_app: Any, tmp_path: Path
+) -> None:
+    service = bulk_service()
+    app = B24NotifyApp(service)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox_app), base_url="http://sandbox"
+    ) as control:
+        # Every answer takes a second: the first batch is still in flight when Cancel comes.
+        (await control.post("/sandbox/faults", json={"latency": 1.0})).raise_for_status()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot)
+            await fill(pilot, screen, rows_file(tmp_path / "people.csv", 80))
+            await confirm_send(pilot, screen)
+            await pilot.click("#confirm")
+            await wait_for(pilot, lambda: service.history.runs())
+            await pilot.press("escape")
+            assert screen.state == "stopping"
+            await pilot.press("escape")  # again: asks before stopping at once
+            dialog = await wait_for(
+                pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen
+            )
+            assert "unknown" in dialog.message
+            await pilot.press("y")
+            await until_idle(pilot, screen)
+            assert screen.report is None
+            title = str(screen.panel.query_one("#br-title", Static).content)
+            assert title.startswith("Stopped at once")
+            assert not any(isinstance(s, ErrorDialog) for s in app.screen_stack)
+        run_id = service.history.runs()[0].run_id
+        # The batch that was in flight: recorded, and unknown, never silently resent.
+        assert latest(service, run_id) == dict.fromkeys(range(1, 51), "unknown")
+
+
+async def test_show_in_history_opens_the_history_screen_on_the_run(
+    bulk_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    from b24notify.tui.screens.history import HistoryScreen
+
+    app = B24NotifyApp(bulk_service())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_bulk(pilot)
+        await fill(pilot, screen, rows_file(tmp_path / "people.csv", 2))
+        await confirm_send(pilot, screen)
+        await pilot.click("#confirm")
+        await until_idle(pilot, screen)
+        assert screen.report is not None and screen.report.run_id
+        await pilot.click("#br-history")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        assert app.current_mode == "history"
