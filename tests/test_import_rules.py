@@ -10,9 +10,7 @@ import b24notify.core
 
 
 def core_modules() -> list[str]:
-    return sorted(
-        m.name for m in pkgutil.walk_packages(b24notify.core.__path__, "b24notify.core.")
-    )
+    return sorted(m.name for m in pkgutil.walk_packages(b24notify.core.__path__, "b24notify.core."))
 
 
 def test_core_has_modules() -> None:

@@ -41,7 +41,11 @@ class ConfigError(B24NotifyError):
     exit_code = 2
 
     def __init__(
-        self, message: str, *, path: str | None = None, key: str | None = None,
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
         detail: str | None = None,
     ) -> None:
         super().__init__(message, detail=detail)
@@ -68,8 +72,13 @@ class TemplateError(B24NotifyError):
     title = "Template error"
 
     def __init__(
-        self, reason: str, *, template: str, part: str | None = None,
-        line: int | None = None, detail: str | None = None,
+        self,
+        reason: str,
+        *,
+        template: str,
+        part: str | None = None,
+        line: int | None = None,
+        detail: str | None = None,
     ) -> None:
         self.template = template
         self.part = part
