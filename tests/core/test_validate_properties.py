@@ -108,9 +108,7 @@ def test_effective_parts_never_raise_and_agree_with_the_validator(
 # ---- build → validate: a sane draft has no error -----------------------------------------
 
 # Text the portal keeps: PHP's trim() also strips NUL and vertical tab, and "0" is empty().
-WORDS = st.text(min_size=1, max_size=30).filter(
-    lambda s: s.strip(" \t\n\r\0\x0b") not in ("", "0")
-)
+WORDS = st.text(min_size=1, max_size=30).filter(lambda s: s.strip(" \t\n\r\0\x0b") not in ("", "0"))
 URLS = st.builds(lambda path: "https://example.com/" + path, st.text("abc/-_", max_size=10))
 HEX = st.sampled_from(["#fff", "#29619B", "#c6c6c6"])
 
