@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from b24notify.tui.app import B24NotifyApp, PaletteCommand
 
 PAGE = 100
+COUNT_CAP = 1000
+"""A filtered count stops here ("1,000+"): counting every match of a search costs."""
 STATUS_STYLES = {
     "sent": "green",
     "failed": "bold red",
@@ -159,12 +161,18 @@ class HistoryScreen(Screen[None]):
 
     class PageLoaded(Message):
         def __init__(
-            self, generation: int, rows: list[SendRecord], *, reset: bool, total: str | None
+            self, generation: int, rows: list[SendRecord], *, reset: bool, failed: bool = False
         ) -> None:
             super().__init__()
             self.generation = generation
             self.rows = rows
             self.reset = reset
+            self.failed = failed
+
+    class CountLoaded(Message):
+        def __init__(self, generation: int, total: str) -> None:
+            super().__init__()
+            self.generation = generation
             self.total = total
 
     class ActionDone(Message):
@@ -222,7 +230,7 @@ class HistoryScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         # Coming back (after a send, a resend…) shows the newest rows; the first
         # visit loads from on_mount, once the table exists.
-        if self._table_ready:
+        if self._table_ready and not self._busy:
             self.reload()
 
     @property
@@ -245,6 +253,7 @@ class HistoryScreen(Screen[None]):
         """Start again from the newest row under the current filters."""
         self._generation += 1
         self.exhausted = False
+        self.total = None
         self._load(reset=True)
 
     def load_more(self) -> None:
@@ -260,12 +269,24 @@ class HistoryScreen(Screen[None]):
         history = self.service.history
 
         def job() -> None:
-            rows = history.search(**filters, limit=PAGE, before_id=before)
-            total = None
+            rows: list[SendRecord] = []
+            failed = True
+            try:
+                rows = history.search(**filters, limit=PAGE, before_id=before)
+                failed = False
+            finally:
+                # Also on failure (the error modal explains it): the screen must not
+                # stay "busy" and refuse to load again.
+                self.post_message(self.PageLoaded(generation, rows, reset=reset, failed=failed))
             if reset:
-                count = history.count(**filters, at_most=10_000)
-                total = f"{count:,}" if count < 10_000 else "10,000+"
-            self.post_message(self.PageLoaded(generation, rows, reset=reset, total=total))
+                # After the page, so the rows show first. Without a text, template or
+                # dialog filter the count comes from counters; with one it stops early.
+                narrow = any(key in filters for key in ("text", "template", "dialog"))
+                count = history.count(**filters, at_most=COUNT_CAP) if narrow else None
+                if count is None:
+                    count = history.count(**filters)
+                total = f"{count:,}" if not narrow or count < COUNT_CAP else f"{COUNT_CAP:,}+"
+                self.post_message(self.CountLoaded(generation, total))
 
         self._app.run_job(job, name="history-page", group="history-page", thread=True)
 
@@ -273,15 +294,14 @@ class HistoryScreen(Screen[None]):
         if message.generation != self._generation:
             return  # an older query answered late
         self._busy = False
-        if not self.query("#detail-body"):
-            return  # the app is closing: the widgets are already gone
+        if message.failed or not self.query("#detail-body"):
+            return  # a failed read (shown as an error) or the app is closing
         table = self.query_one(DataTable)
         keep = self.selected_id()
         if message.reset:
             table.clear()
             self.records.clear()
             self.order.clear()
-            self.total = message.total
         for record in message.rows:
             if record.id in self.records:
                 continue
@@ -301,6 +321,11 @@ class HistoryScreen(Screen[None]):
         self._show_count()
         if message.reset:
             self._show_detail()
+
+    def on_history_screen_count_loaded(self, message: CountLoaded) -> None:
+        if message.generation == self._generation and self.query("#history-count"):
+            self.total = message.total
+            self._show_count()
 
     def _show_count(self) -> None:
         shown = len(self.order)
