@@ -362,3 +362,15 @@ async def test_code_tab_copies_each_format_with_secrets_masked(service: Service)
             assert "chat5" in code
             assert "sandbox-client-id" not in code  # CLIENT_ID masked
             assert "/rest/1/sandbox/" not in code  # webhook code masked
+
+
+async def test_typing_at_start_filters_and_enter_picks(service: Service) -> None:
+    """A person's first keystrokes go to the template search."""
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: bool(screen.query_one(TemplateList).entries))
+        await pilot.press(*"short")
+        assert screen.query_one(TemplateList).shown_names == ["notice/short"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.template_name == "notice/short")

@@ -201,7 +201,8 @@ class ComposeScreen(Screen[None]):
             draft, self._pending_draft = self._pending_draft, None
             self.load_draft(draft, edit_of=self.edit_of)
         elif self.template_name is None and templates.entries:
-            templates.query_one("#template-options").focus()
+            # Type to filter, Enter picks the first match, Down walks the list.
+            templates.focus_search()
 
     def on_compose_screen_warmed_up(self, message: WarmedUp) -> None:
         self._load_bots(self.query_one(SendOptionsPanel).profile)
