@@ -16,10 +16,11 @@ webhook profile pointing at it. Through a Pilot it times
 - loading the next page: ctrl+end on the table until the next page is appended.
 
 Each figure is the median over ``--repeat`` runs, twice: until the rows are in
-the table (the screen's state, polled between the app's turns) and until the
-first frame that paints them (the table's ``render_lines``). The reference is
-the query the screen runs (``History.search`` for one page, plus
-``History.count`` when the list starts over) called directly on the same
+the table (the ``add_row`` call that completes them; the key is pressed and
+the screen's state observed without fixed sleeps) and until the first frame
+that paints them (the table's ``render_lines``). The reference is
+the page query whose answer fills the table (``History.search`` for one page;
+the screen's count comes after the rows) called directly on the same
 ``History`` in the same process, so the ratio says what the UI adds.
 
 Memory is the process's RSS (peak ``ru_maxrss`` and current ``VmRSS``),
@@ -27,8 +28,9 @@ sampled as the run goes: Compose ready, History opened, one search of each
 kind, all searches, paging, return visits, new screens. The reference is a
 bare Textual app (one ``Static``) run the same way. Each app runs in a process
 of its own: the bare one must not share imports or freed memory with the UI,
-and ``ru_maxrss`` is a peak that the history builder's large page cache would
-otherwise set. Bars (§12): 100 ms for opening and for a search, 150 MB of RSS.
+and ``ru_maxrss`` is a peak that Linux carries into a child from its parent,
+so the history is built in a child too (its page cache takes hundreds of MB).
+Bars (§12): 100 ms for opening and for a search, 150 MB of RSS.
 
     uv run python bench/ui_history.py [--rows 1000000] [--repeat 7] [--keep]
 
@@ -80,21 +82,39 @@ def cached_db(rows: int) -> tuple[Path, bool]:
             print(f"cached history at {path} is unusable ({exc}); rebuilding")
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(Path(__file__).parent))
-    from history import build  # bench/history.py
-
     # Built under another name and renamed when complete, so an interrupted
-    # build is never taken for a cached one.
+    # build is never taken for a cached one. Built in a child process: the
+    # builder's page cache takes hundreds of MB, and Linux hands a process's
+    # peak RSS (ru_maxrss) on to the children it starts.
     partial = folder / "history.sqlite3.partial"
     print(f"building {rows:,} rows in {folder} …", flush=True)
-    for name, seconds in build(partial, rows).items():
-        print(f"  {name:<18} {seconds:6.1f} s", flush=True)
+    child = [
+        sys.executable,
+        __file__,
+        "--child",
+        "build",
+        "--db",
+        str(partial),
+        "--rows",
+        str(rows),
+    ]
+    if subprocess.run(child, check=False).returncode != 0:
+        sys.exit("building the history failed (see above)")
     partial.replace(path)
     print(f"  file size          {path.stat().st_size / 1e6:6.0f} MB", flush=True)
     return path, True
 
 
 # ---- measuring in a child process -----------------------------------------------------
+
+
+def build_child(path: Path, rows: int) -> None:
+    """Build the history with bench/history.py's builder, printing how long each step took."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from history import build  # bench/history.py
+
+    for name, seconds in build(path, rows).items():
+        print(f"  {name:<18} {seconds:6.1f} s", flush=True)
 
 
 def rss_mb() -> dict[str, float]:
@@ -118,28 +138,39 @@ async def until(condition: Callable[[], bool], what: str) -> float:
 
 
 class TableWatch:
-    """Clears of a table (by id), and when the compositor first paints it once a condition holds.
+    """When a table (by id) first holds given rows, and when a frame first paints them.
 
-    Wraps the widget class's ``clear`` and ``render_lines`` in this process
-    only. A new list starts with ``clear``, so counting clears tells a fresh
-    answer from rows that were already there; the frame that first calls
-    ``render_lines`` after the rows arrived is the first one that can show them.
+    Wraps the widget class's ``clear``, ``add_row`` and ``render_lines`` in this
+    process only. ``filled_at``: the ``add_row`` call after which the armed
+    condition first holds (the rows are in the table). ``painted_at``: the
+    first ``render_lines`` call that finds it holding (the first frame that can
+    show them). A new list starts with ``clear``, so counting clears tells a
+    fresh answer from the same rows already there.
     """
 
     def __init__(self, widget_class: Any, widget_id: str) -> None:
         self.clears = 0
         self.condition: Callable[[], bool] | None = None
+        self.filled_at = 0.0
         self.painted_at = 0.0
         render: Callable[..., Any] = widget_class.render_lines
+        add_row: Callable[..., Any] = widget_class.add_row
         clear: Callable[..., Any] = widget_class.clear
         watch = self
 
         def render_lines(widget: Any, crop: Any) -> Any:
             lines = render(widget, crop)
-            if watch.condition is not None and widget.id == widget_id and watch.condition():
+            if widget.id == widget_id and watch.armed() and watch.condition():  # type: ignore[misc]
                 watch.painted_at = time.perf_counter()
                 watch.condition = None
             return lines
+
+        def added(widget: Any, *args: Any, **kwargs: Any) -> Any:
+            key = add_row(widget, *args, **kwargs)
+            fresh = widget.id == widget_id and not watch.filled_at and watch.armed()
+            if fresh and watch.condition():  # type: ignore[misc]
+                watch.filled_at = time.perf_counter()
+            return key
 
         def cleared(widget: Any, *args: Any, **kwargs: Any) -> Any:
             if widget.id == widget_id:
@@ -147,11 +178,15 @@ class TableWatch:
             return clear(widget, *args, **kwargs)
 
         widget_class.render_lines = render_lines
+        widget_class.add_row = added
         widget_class.clear = cleared
+
+    def armed(self) -> bool:
+        return self.condition is not None
 
     def arm(self, condition: Callable[[], bool]) -> None:
         self.condition = condition
-        self.painted_at = 0.0
+        self.filled_at = self.painted_at = 0.0
 
 
 def timed_direct(fn: Callable[[], object], repeat: int) -> float:
@@ -200,14 +235,14 @@ def start_sandbox(home: Path) -> tuple[subprocess.Popen[bytes], int, str, str, s
     return child, port, code, client_id, bot_token
 
 
-async def ui_child(db: Path, repeat: int) -> dict[str, Any]:
+async def ui_child(db: Path, repeat: int, page: int) -> dict[str, Any]:
     """The History screen timings and the RSS of the real app over ``db``."""
     home = Path(tempfile.mkdtemp(prefix="b24notify-uibench-home-"))
     os.environ["B24NOTIFY_HOME"] = str(home)
     os.environ.pop("B24NOTIFY_CONFIG", None)
     child, port, code, client_id, bot_token = start_sandbox(home)
     try:
-        return await measure_ui(db, repeat, port, code, client_id, bot_token)
+        return await measure_ui(db, repeat, page, port, code, client_id, bot_token)
     finally:
         child.terminate()
         child.wait(timeout=5)
@@ -215,7 +250,7 @@ async def ui_child(db: Path, repeat: int) -> dict[str, Any]:
 
 
 async def measure_ui(
-    db: Path, repeat: int, port: int, code: str, client_id: str, bot_token: str
+    db: Path, repeat: int, page: int, port: int, code: str, client_id: str, bot_token: str
 ) -> dict[str, Any]:
     """Drive the app through the History screen; times, direct references and RSS samples."""
     from textual.widgets import DataTable, Input
@@ -234,17 +269,12 @@ async def measure_ui(
     direct: dict[str, float] = {}
     rss: dict[str, dict[str, float]] = {}
     matches: dict[str, int] = {}
-    page = 0  # the screen's page size, read from its module once the first visit imported it
 
     def page_ids(**filters: Any) -> list[int]:
         return [r.id for r in history.search(**filters, limit=page)]
 
     def first_page_query(**filters: Any) -> Callable[[], object]:
-        def run() -> None:  # what the screen's job runs when the list starts over
-            history.search(**filters, limit=page)
-            history.count(**filters, at_most=10_000)
-
-        return run
+        return lambda: history.search(**filters, limit=page)
 
     def record(name: str, sample: tuple[float, float]) -> None:
         times = ui.setdefault(name, {"in table": [], "painted": []})
@@ -259,43 +289,36 @@ async def measure_ui(
             await until(lambda: all(w.is_finished for w in app.workers), "background jobs")
             await pilot.pause()
 
-        def shows(ids: list[int], *, prefix: bool = False) -> Callable[[], bool]:
-            """The History screen's table holds exactly ``ids`` (or a non-empty prefix of them)."""
+        def shows(ids: list[int]) -> Callable[[], bool]:
+            """The History screen's table starts with exactly ``ids`` (more may follow)."""
 
             def check() -> bool:
                 found: Any = app.screen_of("history")
                 order = getattr(found, "order", None)
-                if not order:
+                if not order or order[: len(ids)] != ids:
                     return False
-                if order != (ids[: len(order)] if prefix else ids):
-                    return False
-                return bool(found.query_one(DataTable).row_count == len(order))
+                return bool(found.query_one(DataTable).row_count >= len(ids))
 
             return check
 
         async def timed(
-            key: str, ids: list[int], what: str, *, prefix: bool = False, reset: bool = True
+            key: str, ids: list[int], what: str, *, reset: bool = True
         ) -> tuple[float, float]:
-            """Milliseconds from pressing ``key`` to ``ids`` in the table, and to it painted.
+            """Milliseconds from pressing ``key`` to ``ids`` in the table, and to them painted.
 
             With ``reset`` the list must have started over since the key (the rows
             may be the same as before it: a return visit, a longer query).
             """
-            in_table = shows(ids, prefix=prefix)
+            in_table = shows(ids)
             clears = watch.clears
-
-            def check() -> bool:
-                return (not reset or watch.clears > clears) and in_table()
-
-            watch.arm(check)
+            watch.arm(lambda: (not reset or watch.clears > clears) and in_table())
             t0 = time.perf_counter()
-            # Not awaited before polling: Pilot.press returns only once every widget
-            # of the screen has worked through its queue, well after the rows are in.
+            # Not awaited first: Pilot.press returns only once every widget of the
+            # screen has worked through its queue, well after the rows are in.
             press = asyncio.create_task(pilot.press(key))
-            shown = await until(check, what)
-            await until(lambda: watch.painted_at > 0, f"{what}, painted")
+            await until(lambda: watch.painted_at > 0, what)
             await press
-            return (shown - t0) * 1000, (watch.painted_at - t0) * 1000
+            return (watch.filled_at - t0) * 1000, (watch.painted_at - t0) * 1000
 
         compose = app.screen
         await until(lambda: bool(compose.query_one(TemplateList).entries), "the template list")
@@ -307,21 +330,25 @@ async def measure_ui(
         ui[cold] = {"in table": [], "painted": []}  # keeps the order of the table
         fresh, again = "open: new screen, warm process", "open: return visit"
         ui[fresh], ui[again] = {"in table": [], "painted": []}, {"in table": [], "painted": []}
-        # A page arrives whole, so any newest-first prefix in the table is the first page.
-        newest_ids = [r.id for r in history.search(limit=1000)]
-        record(cold, await timed("f3", newest_ids, "the first page", prefix=True))
+        first = page_ids()
+        record(cold, await timed("f3", first, "the first page"))
         await settle()
         rss["History opened"] = rss_mb()
-        from b24notify.tui.screens.history import PAGE
-
-        page = PAGE
-        first = page_ids()
         history_screen: Any = app.screen_of("history")
-        assert history_screen.order == first, "the first visit showed another page"
 
         # (b) searches: the last key of the query, the key before it already answered
         box = history_screen.query_one("#history-search", Input)
         await pilot.press("ctrl+f")
+
+        async def search_for(text: str) -> None:
+            """Put ``text`` in the search box and wait until its answer is in and all is idle."""
+            clears = watch.clears
+            box.value = text
+            box.cursor_position = len(text)
+            ids = page_ids(text=text) if text else first
+            await until(lambda: watch.clears > clears and shows(ids)(), f"results for {text!r}")
+            await settle()
+
         newest = history.search(limit=1)[0]
         ticket = re.search(r"#(\d{5})", newest.message_text)
         rare = ticket.group(1) if ticket else newest.dialog_id
@@ -329,10 +356,7 @@ async def measure_ui(
         for run in range(repeat):
             for label, query in queries:
                 name = f"search: {label} {query!r}"
-                box.value = query[:-1]
-                box.cursor_position = len(box.value)
-                await until(shows(page_ids(text=query[:-1])), f"results for {query[:-1]!r}")
-                await settle()
+                await search_for(query[:-1])
                 expected = page_ids(text=query)
                 record(name, await timed(query[-1], expected, f"results for {query!r}"))
                 await settle()
@@ -345,8 +369,7 @@ async def measure_ui(
         rss[f"after {repeat * len(queries)} searches"] = rss_mb()
 
         # (c) the next page: ctrl+end puts the cursor on the last row, which asks for more
-        box.value = ""
-        await until(shows(first), "the unfiltered first page")
+        await search_for("")
         history_screen.query_one(DataTable).focus()
         await settle()
         befores = []
@@ -387,6 +410,13 @@ async def measure_ui(
     return {"ui": ui, "direct": direct, "rss": rss, "matches": matches, "page": page}
 
 
+def page_size() -> int:
+    """The History screen's page size, read in a child so this process stays small."""
+    code = "from b24notify.tui.screens.history import PAGE; print(PAGE)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
 def run_child(kind: str, *args: str) -> dict[str, Any]:
     """Run this script as a measuring child and return what it printed as JSON."""
     done = subprocess.run(
@@ -408,7 +438,7 @@ def report(rows: int, ui: dict[str, Any], bare: dict[str, Any]) -> None:
     """Print the times and the memory as a table: figure, medians, ratio, bar."""
     print(f"\nhistory: {rows:,} rows, pages of {ui['page']}; medians over (n) runs")
     print("in table: the rows are in the DataTable; painted: the first frame that draws them")
-    print("direct: the same query on the same History, called directly in the same process")
+    print("direct: the same page query on the same History, called directly in the same process")
     head = f"{'figure':48} {'in table':>9} {'painted':>8} {'direct':>7} {'× direct':>9} {'bar':>7}"
     print(f"\n{head}  (n)")
     print("-" * (len(head) + 5))
@@ -448,15 +478,19 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="history rows")
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure")
     parser.add_argument("--keep", action="store_true", help="keep the built history for next time")
-    parser.add_argument("--child", choices=["bare", "ui"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["build", "bare", "ui"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--page", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rows < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be at least 1")
 
+    if args.child == "build":
+        build_child(args.db, args.rows)
+        return 0
     if args.child:
         work: Coroutine[Any, Any, dict[str, Any]] = (
-            bare_child() if args.child == "bare" else ui_child(args.db, args.repeat)
+            bare_child() if args.child == "bare" else ui_child(args.db, args.repeat, args.page)
         )
         print(json.dumps(asyncio.run(work)))
         return 0
@@ -467,7 +501,8 @@ def main() -> int:
         print(f"reusing the history at {db}", flush=True)
     try:
         bare = run_child("bare")
-        ui = run_child("ui", "--db", str(db), "--repeat", str(args.repeat))
+        page = str(page_size())
+        ui = run_child("ui", "--db", str(db), "--repeat", str(args.repeat), "--page", page)
     finally:
         if not args.keep:
             shutil.rmtree(db.parent, ignore_errors=True)
