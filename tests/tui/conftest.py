@@ -47,12 +47,14 @@ def make_service(sandbox_app: Any, tmp_path: Path) -> Callable[..., Service]:
         keys: dict[str, str] | None = None,
         client_id: str | None = None,
         history: History | None = None,
+        theme: str | None = None,
     ) -> Service:
         config = Config(
             profiles={"sandbox": sandbox_profile(client_id=client_id)},
             default_profile="sandbox",
             confirm_send=confirm_send,
             keys=dict(keys or {}),
+            theme=theme,
         )
         return Service(
             config,

@@ -374,3 +374,42 @@ async def test_typing_at_start_filters_and_enter_picks(service: Service) -> None
         assert screen.query_one(TemplateList).shown_names == ["notice/short"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.template_name == "notice/short")
+
+
+@pytest.mark.parametrize(("theme", "expected"), [("nord", "nord"), ("no-such-theme", None)])
+async def test_theme_from_config(
+    make_service: Callable[..., Service], theme: str, expected: str | None
+) -> None:
+    app = B24NotifyApp(make_service(theme=theme))
+    default = B24NotifyApp(make_service()).theme
+    async with app.run_test(size=SIZE):
+        assert app.theme == (expected or default)
+
+
+async def test_dialog_completion_from_recent_sends(
+    make_service: Callable[..., Service], sandbox_app: Any
+) -> None:
+    from textual.suggester import SuggestFromList
+
+    service = make_service(confirm_send=False)
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pick(pilot, screen, "notice/short")
+        dialog = screen.query_one("#opt-dialog", Input)
+        dialog.value = "chat4242"
+        await wait_for(pilot, lambda: screen.preview and screen.preview.ok)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.last_outcome is not None)
+
+        async def suggestion() -> str | None:
+            suggester = dialog.suggester
+            if not isinstance(suggester, SuggestFromList):
+                return None
+            return await suggester.get_suggestion("chat4")
+
+        deadline = 50
+        while await suggestion() != "chat4242" and deadline:
+            await pilot.pause(0.05)
+            deadline -= 1
+        assert await suggestion() == "chat4242"
