@@ -186,6 +186,8 @@ async def test_the_dry_run_shows_totals_bad_rows_and_previews_and_sends_nothing(
             (2, "chat2"),
             (4, "42"),
         ]
+        secret = SandboxConfig().bots[0].client_id
+        assert secret and secret not in repr([p.params for p in previews.previews])
         screen.show_tab("previews")
         await pilot.pause()
         assert "Hello one" in previews.query_one(ChatPreview).plain()
