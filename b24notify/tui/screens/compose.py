@@ -116,7 +116,8 @@ class ComposeScreen(Screen[None]):
                 with Horizontal(id="send-bar"):
                     yield Button("Send", id="send-button", variant="primary", disabled=True)
                     yield Static("", id="send-status")
-            yield PreviewPane(id="preview")
+            # The preview tabs mount after the first frame too (see _after_first_frame).
+            yield Vertical(id="preview")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -126,10 +127,10 @@ class ComposeScreen(Screen[None]):
         self.call_after_refresh(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
-        """The send options (a dozen widgets) and all loading wait for the first frame.
+        """The send options, the preview tabs and all loading wait for the first frame.
 
         The screen appears sooner, and nothing the user can reach in that time is
-        missing: the options mount before any template can be chosen.
+        missing: both mount before any template can be chosen.
         """
         profile = self._profile_or_none()
         panel = SendOptionsPanel(
@@ -140,6 +141,7 @@ class ComposeScreen(Screen[None]):
         )
         try:
             await self.query_one("#options-slot").mount(panel)
+            await self.query_one("#preview").mount(PreviewPane(id="preview-pane"))
         except (MountError, NoMatches):
             return  # closed before the first frame
         dialog = panel.query_one("#opt-dialog")
@@ -149,6 +151,9 @@ class ComposeScreen(Screen[None]):
         app.run_job(self._load_templates, name="templates", thread=True)
         app.run_job(self._load_dialogs, name="dialogs", thread=True)
         app.run_job(self._warm_up, name="warm-up", thread=True)
+
+    def _pane(self) -> PreviewPane:
+        return self.query_one(PreviewPane)
 
     @property
     def _app(self) -> B24NotifyApp:
@@ -353,7 +358,7 @@ class ComposeScreen(Screen[None]):
             system=options.system,
             bot_id=bot_id,
         )
-        self.query_one(PreviewPane).show(
+        self._pane().show(
             preview,
             context,
             code=lambda fmt: self.service.export(preview, fmt, profile=profile),
@@ -373,7 +378,7 @@ class ComposeScreen(Screen[None]):
     def _show_status(self, preview: Preview) -> None:
         status = self.query_one("#send-status", Static)
         button = self.query_one("#send-button", Button)
-        errors = [f for f in self.query_one(PreviewPane).found if f.severity == "error"]
+        errors = [f for f in self._pane().found if f.severity == "error"]
         ok = preview.ok
         disabled = self.sending or self.template_name is None
         label = "Sending…" if self.sending else ("Update" if self.edit_of else "Send")
@@ -462,11 +467,11 @@ class ComposeScreen(Screen[None]):
             self.notify(str(preview.error), title="Template error", severity="error")
         else:
             errors = [p for p in preview.problems if p.severity == "error"]
-            self.query_one(PreviewPane).activate("problems")
+            self._pane().activate("problems")
             target = next(
                 (
                     f
-                    for f in self.query_one(PreviewPane).found
+                    for f in self._pane().found
                     if f.severity == "error" and f.target
                 ),
                 None,
@@ -565,7 +570,8 @@ class ComposeScreen(Screen[None]):
         self.toggle_class("-hide-templates")
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(PreviewPane).activate(tab)
+        if self.query(PreviewPane):  # mounted just after the first frame
+            self._pane().activate(tab)
 
     async def action_reset(self) -> None:
         if self.template_name is not None:
@@ -573,7 +579,10 @@ class ComposeScreen(Screen[None]):
             self.notify("The draft is back to the template's sample values.")
 
     def action_copy_code(self) -> None:
-        pane = self.query_one(PreviewPane)
+        if self.preview is None:
+            self.notify("Pick a template first: there is no request to copy yet.")
+            return
+        pane = self._pane()
         pane.activate("code")
         pane.refresh_code()
         from b24notify.tui.widgets.code_view import CodeView
@@ -613,7 +622,7 @@ class ComposeScreen(Screen[None]):
 
         def code_as(fmt: str) -> Any:
             def run() -> None:
-                pane = self.query_one(PreviewPane)
+                pane = self._pane()
                 view = self.query_one(CodeView)
                 view.set_format(fmt)
                 pane.activate("code")
