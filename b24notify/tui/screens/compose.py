@@ -202,6 +202,7 @@ class ComposeScreen(Screen[None]):
     def on_compose_screen_templates_loaded(self, message: TemplatesLoaded) -> None:
         templates = self.query_one(TemplateList)
         templates.set_templates(message.infos)
+        self.call_after_refresh(self._app.settle)
         if self._pending_draft is not None:
             draft, self._pending_draft = self._pending_draft, None
             self.load_draft(draft, edit_of=self.edit_of)
