@@ -79,25 +79,36 @@ class PaintProbe:
             setattr(updater, method, updated)
 
 
+Samples = tuple[list[float], list[float], list[float]]
+
+
 async def time_keys(
-    pilot: Any, probe: PaintProbe, keys: list[str]
-) -> tuple[list[float], list[float]]:
-    """(updated, painted) milliseconds after each key press."""
+    pilot: Any, probe: PaintProbe, keys: list[str], echo: PaintProbe | None = None
+) -> Samples:
+    """(updated, painted, echoed) milliseconds after each key press.
+
+    ``echo`` watches the typed field itself: its repaint is the echo of the key.
+    """
     updated: list[float] = []
     painted: list[float] = []
+    echoed: list[float] = []
     for key in keys:
         probe.armed = True
         probe.updated_at = 0.0
+        if echo is not None:
+            echo.armed = True
         started = time.perf_counter()
         await pilot.press(key)
         deadline = started + 2.0
-        while probe.armed and time.perf_counter() < deadline:
+        while (probe.armed or (echo and echo.armed)) and time.perf_counter() < deadline:
             await pilot.pause(0.001)
         if not probe.armed:
             painted.append((probe.painted_at - started) * 1000)
             if probe.updated_at:
                 updated.append((probe.updated_at - started) * 1000)
-    return updated, painted
+        if echo is not None and not echo.armed:
+            echoed.append((echo.painted_at - started) * 1000)
+    return updated, painted, echoed
 
 
 def keys_for(count: int) -> list[str]:
@@ -106,6 +117,7 @@ def keys_for(count: int) -> list[str]:
 
 
 async def reference(count: int) -> tuple[list[float], list[float]]:
+    """A bare Input in a bare app: its repaint after each key."""
     from textual.app import App, ComposeResult
     from textual.widgets import Input
 
@@ -120,7 +132,7 @@ async def reference(count: int) -> tuple[list[float], list[float]]:
         await pilot.pause()
         probe = PaintProbe(field)
         await time_keys(pilot, probe, keys_for(10))  # warm-up
-        _, painted = await time_keys(pilot, probe, keys_for(count))
+        _, painted, _ = await time_keys(pilot, probe, keys_for(count))
         return painted, painted
 
 
@@ -155,9 +167,7 @@ def make_service() -> tuple[Any, Any]:
     return service, sandbox
 
 
-async def measure_template(
-    name: str, count: int, *, tab: str = "chat"
-) -> tuple[list[float], list[float]]:
+async def measure_template(name: str, count: int, *, tab: str = "chat") -> Samples:
     from textual.widgets import Input
 
     from b24notify.tui.app import B24NotifyApp
@@ -192,8 +202,9 @@ async def measure_template(
             target = screen.query_one(RequestView).query_one("#request-body")
             updater = screen.query_one(RequestView)
         probe = PaintProbe(target, updater, "show")
-        await time_keys(pilot, probe, keys_for(10))  # warm-up: imports, caches
-        return await time_keys(pilot, probe, keys_for(count))
+        echo = PaintProbe(field)
+        await time_keys(pilot, probe, keys_for(10), echo)  # warm-up: imports, caches
+        return await time_keys(pilot, probe, keys_for(count), echo)
 
 
 def p99(samples: list[float]) -> float:
@@ -221,9 +232,10 @@ async def main() -> int:
     ref_median = statistics.median(ref)
     print("updated: the preview widget has the new message (shown at the next frame)")
     print("painted: the compositor has drawn it; reference: a bare Input's own repaint")
+    print("echo: the typed field's own repaint in the same app")
     print(
         f"{'case':30} {'updated med':>11} {'p99':>7}  {'painted med':>11} {'p99':>7}"
-        f" {'× ref':>6}  (n)"
+        f" {'× ref':>6}  {'echo med':>8} {'p99':>7}  (n)"
     )
     print(
         f"{'reference: bare Input':30} {'':>11} {'':>7}  {ref_median:11.2f} {p99(ref):7.2f}"
@@ -236,14 +248,15 @@ async def main() -> int:
             ("30 KB attach (request tab)", "bench-30kb", "request"),
         ]
     for label, name, tab in cases:
-        updated, painted = await measure_template(name, args.keys, tab=tab)
-        if not painted or not updated:
+        updated, painted, echoed = await measure_template(name, args.keys, tab=tab)
+        if not painted or not updated or not echoed:
             print(f"{label:30} no update observed")
             continue
         median = statistics.median(painted)
         print(
             f"{label:30} {statistics.median(updated):11.2f} {p99(updated):7.2f}"
-            f"  {median:11.2f} {p99(painted):7.2f} {median / ref_median:6.2f}  ({len(painted)})"
+            f"  {median:11.2f} {p99(painted):7.2f} {median / ref_median:6.2f}"
+            f"  {statistics.median(echoed):8.2f} {p99(echoed):7.2f}  ({len(painted)})"
         )
     return 0
 

@@ -15,6 +15,7 @@ from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import messages
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -81,6 +82,11 @@ class ChatView(ScrollView, can_focus=True):
         if self.virtual_size != size:
             self.virtual_size = size  # only a change of height costs a layout pass
         self.refresh()
+        # Tell the screen now rather than when this widget next idles: the update
+        # then reaches the screen before the typed field's own, and both are drawn
+        # in one frame (otherwise the chat follows two frames later). This is the
+        # message refresh() would send a moment later.
+        self.screen.post_message(messages.Update(self))
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
