@@ -470,11 +470,7 @@ class ComposeScreen(Screen[None]):
             errors = [p for p in preview.problems if p.severity == "error"]
             self._pane().activate("problems")
             target = next(
-                (
-                    f
-                    for f in self._pane().found
-                    if f.severity == "error" and f.target
-                ),
+                (f for f in self._pane().found if f.severity == "error" and f.target),
                 None,
             )
             if target is not None:
