@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
@@ -102,8 +103,7 @@ class History:
         try:
             with self._errors("open"):
                 conn = self._conn()
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
+                self._ensure_wal(conn)
                 history_schema.apply_migrations(conn)
                 available = history_schema.fts5_available(conn)
                 self.fts_enabled = available if fts is None else (fts and available)
@@ -112,6 +112,21 @@ class History:
             self.close()
             raise
         history_owners.mark_open(self.owner)
+
+    def _ensure_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL. Several processes creating the file at once can
+        get "database is locked" at once from this switch (SQLite does not always
+        wait on the busy handler for it), so it is retried until the busy timeout."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @classmethod
     def default(cls) -> History:
