@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from b24notify.core.errors import UsageError
+from b24notify.core.humanize import count as _count
+from b24notify.core.humanize import duration as _duration
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -439,19 +441,3 @@ def _confirm(args: Any, question: str) -> bool:
         return True
     answer = input(f"{question} [y/N] ").strip().lower()
     return answer in ("y", "yes")
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
