@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Static, TabbedContent, TabPane
 
 from b24notify.core.errors import B24NotifyError, ConfigError, DataFileError, TemplateNotFound
 from b24notify.tui.widgets.bulk_check_view import CheckView, PreviewsView
@@ -44,6 +44,7 @@ from b24notify.tui.widgets.bulk_resume import RunActions, State, Tab
 from b24notify.tui.widgets.bulk_runs import RunsList
 from b24notify.tui.widgets.bulk_setup import BulkSetup
 from b24notify.tui.widgets.bulk_text import confirm_rows, count, duration, estimate
+from b24notify.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     import threading
@@ -143,7 +144,7 @@ class BulkScreen(RunActions, Screen[None]):
                     yield RunPanel(id="bulk-run")
                 with TabPane("Runs", id="tab-runs"):
                     yield RunsList(id="bulk-runs")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._status("Pick a template and a data file, then Check (ctrl+r).")

@@ -19,11 +19,12 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from b24notify.core.errors import B24NotifyError
 from b24notify.core.models import Draft, SendOptions
 from b24notify.tui.widgets.chat_preview import ChatPreview
+from b24notify.tui.widgets.key_bar import KeyBar
 from b24notify.tui.widgets.preview_pane import ChatContext, PreviewPane
 from b24notify.tui.widgets.problems_list import Finding, ProblemsList
 from b24notify.tui.widgets.send_options import SendOptionsPanel
@@ -118,13 +119,13 @@ class ComposeScreen(Screen[None]):
                     yield Static("", id="send-status")
             # The preview tabs mount after the first frame too (see _after_first_frame).
             yield Vertical(id="preview")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # Typing previews in the typed widget's own turn, so the chat is redrawn
         # in the same frame as the character (see FieldInput).
         self.query_one(VariableForm).live = self._live_preview
-        self.call_after_refresh(self._after_first_frame)
+        self._app.after_first_frame(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
         """The send options, the preview tabs and all loading wait for the first frame.

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Header, TextArea
 
 from b24notify.core.errors import B24NotifyError, TemplateError
 from b24notify.core.models import Draft
@@ -46,6 +46,7 @@ from b24notify.tui.widgets.editor_source import (
     open_source,
 )
 from b24notify.tui.widgets.editor_status import EditorStatus, EditorTitle
+from b24notify.tui.widgets.key_bar import KeyBar
 from b24notify.tui.widgets.preview_pane import ChatContext, PreviewPane
 from b24notify.tui.widgets.problems_list import Finding, ProblemsList
 
@@ -144,7 +145,7 @@ class EditorScreen(Screen[None]):
                 yield TemplateTextArea(id="editor-area")
                 yield EditorStatus(id="editor-status")
             yield PreviewPane(id="editor-preview")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.source is None:

@@ -20,9 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from b24notify.tui.app import OpenDraft
+from b24notify.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from b24notify.core.history import SendRecord
@@ -207,7 +208,7 @@ class HistoryScreen(Screen[None]):
             with VerticalScroll(id="history-detail"):
                 yield Static(Text("Select a send to see it here.", "dim"), id="detail-body")
         yield Static("", id="history-count")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -21,12 +21,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from b24notify.core.errors import B24NotifyError
 from b24notify.tui.widgets.chat_preview import ChatPreview
 from b24notify.tui.widgets.inbox_feed import COLUMNS, InboxFeed, rendered, row, sender
+from b24notify.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     import httpx
@@ -136,7 +137,7 @@ class InboxScreen(Screen[None]):
         with Horizontal(id="inbox-main"):
             yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
             yield ChatPreview(id="inbox-chat")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)

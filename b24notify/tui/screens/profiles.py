@@ -23,11 +23,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.widgets import Button, Header, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from b24notify.core.errors import B24NotifyError, ConfigError
 from b24notify.tui.widgets.editor_dialogs import DISCARD, SAVE, UnsavedChangesDialog
+from b24notify.tui.widgets.key_bar import KeyBar
 from b24notify.tui.widgets.profile_build import (
     FIELDS,
     build_profile,
@@ -129,7 +130,7 @@ class ProfilesScreen(Screen[None]):
                 yield Static(id="profile-test")
                 yield OptionList(id="profile-bots")
                 yield Static(id="profile-gaps")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#profile-bots").display = False
