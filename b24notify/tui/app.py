@@ -221,6 +221,8 @@ class B24NotifyApp(App[None]):
         self.sandbox_url = sandbox_url
         self.profile_name = profile_name
         self._settled = False
+        self._first_frame_shown = False
+        self._after_first_frame: list[Callable[[], Any]] = []
         if title_suffix:
             self.sub_title = title_suffix
         for name, entry in SCREENS.items():
@@ -279,6 +281,30 @@ class B24NotifyApp(App[None]):
             sections.setdefault(where, []).append((key_label(key), binding.description))
         sections.setdefault("Everywhere", []).append(("ctrl+p", "Command palette"))
         return list(sections.items())
+
+    def after_first_frame(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` once the first frame is on the terminal.
+
+        ``call_after_refresh`` alone is not enough at startup: Textual runs those
+        callbacks as soon as the screen idles, and ``Ready`` is posted when the
+        first layout is done, both of which can come before the first frame is
+        drawn (a layout inside a batch draws later). Deferred work (mounting,
+        threads importing modules) then held the first frame back.
+        """
+        if self._first_frame_shown:
+            self.call_after_refresh(callback)
+        else:
+            self._after_first_frame.append(callback)
+
+    def _display(self, screen: Screen[Any], renderable: Any) -> None:
+        super()._display(screen, renderable)
+        if self._first_frame_shown or renderable is None or self._batch_count:
+            return
+        # The frame has been handed to the terminal (or, headless, would have been).
+        self._first_frame_shown = True
+        pending, self._after_first_frame = self._after_first_frame, []
+        for callback in pending:
+            self.call_later(callback)
 
     def settle(self) -> None:
         """Called once the first screen is up and filled: startup is over.
