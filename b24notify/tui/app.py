@@ -222,6 +222,7 @@ class B24NotifyApp(App[None]):
         self.profile_name = profile_name
         self._settled = False
         self._first_frame_shown = False
+        self._asking_quit = False
         self._after_first_frame: list[Callable[[], Any]] = []
         if title_suffix:
             self.sub_title = title_suffix
@@ -256,12 +257,67 @@ class B24NotifyApp(App[None]):
     def action_open_screen(self, name: str) -> None:
         self.open_screen(name)
 
+    def on_editor_screen_template_saved(self, message: Any) -> None:
+        """A template was saved, copied or deleted: screens that list templates reload."""
+        self._tell_screens("templates_changed", message.name, deleted=message.deleted)
+
+    async def on_profiles_screen_profiles_changed(self, message: Any) -> None:
+        """Profiles were saved: screens that offer profiles show the new set."""
+        for name in SCREENS:
+            react = getattr(self.screen_of(name), "profiles_changed", None)
+            if callable(react):
+                await react()
+
+    def _tell_screens(self, method: str, *args: Any, **kwargs: Any) -> None:
+        for name in SCREENS:
+            react = getattr(self.screen_of(name), method, None)
+            if callable(react):
+                react(*args, **kwargs)
+
     async def on_open_draft(self, message: OpenDraft) -> None:
         await self.switch_mode("compose")
         screen = self.screen
         load = getattr(screen, "load_draft", None)
         if callable(load):
             load(message.draft, edit_of=message.edit_of)
+
+    def quit_warnings(self) -> list[str]:
+        """What quitting now would lose, one sentence per screen that says so."""
+        warnings: list[str] = []
+        for name in SCREENS:
+            warning = getattr(self.screen_of(name), "quit_warning", None)
+            text = warning() if callable(warning) else None
+            if text:
+                warnings.append(str(text))
+        return warnings
+
+    async def action_quit(self) -> None:
+        """Quit, after asking when a screen has unsaved edits or a send in flight.
+
+        Pressing the quit key again while asked quits: the way out stays one key.
+        """
+        from b24notify.tui.screens.dialogs import ConfirmDialog
+
+        warnings = self.quit_warnings()
+        if not warnings or self._asking_quit:
+            self.exit()
+            return
+        self._asking_quit = True
+
+        def answered(quit_now: bool | None) -> None:
+            self._asking_quit = False
+            if quit_now:
+                self.exit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Quit b24notify?",
+                message="\n".join(warnings),
+                confirm_label="Quit",
+                danger=True,
+            ),
+            answered,
+        )
 
     def action_help(self) -> None:
         from b24notify.tui.screens.dialogs import HelpScreen

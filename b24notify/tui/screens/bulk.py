@@ -122,6 +122,31 @@ class BulkScreen(RunActions, Screen[None]):
         self._send_after_check = False
         self._hard_stop = False
 
+    def templates_changed(self, name: str, *, deleted: bool = False) -> None:
+        """A template was saved or deleted elsewhere: offer the list as it is now."""
+        if self.is_mounted:
+            self._app.run_job(self.jobs.templates, name="bulk-templates", thread=True)
+
+    async def profiles_changed(self) -> None:
+        """Profiles were saved: offer the new set, keep the choice when it still exists."""
+        if not self.is_mounted:
+            return
+        config = self.service.config
+        keep = self.setup.profile
+        await self.setup.set_profiles(
+            list(config.profiles), keep if keep in config.profiles else config.default_name
+        )
+        self._show_ready()
+
+    def quit_warning(self) -> str | None:
+        """What quitting now would lose (None: nothing)."""
+        if self.state in ("running", "stopping"):
+            return (
+                "A bulk run is sending: quitting stops it (what went out is recorded; "
+                "Bulk › Runs › Resume sends the rest)."
+            )
+        return None
+
     # ---- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:

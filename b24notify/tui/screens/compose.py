@@ -135,7 +135,7 @@ class ComposeScreen(Screen[None]):
         """
         profile = self._profile_or_none()
         panel = SendOptionsPanel(
-            [(name, name) for name in self.service.config.profiles],
+            list(self.service.config.profiles),
             profile=profile.name if profile else None,
             api=profile.api if profile else "v1",
             id="options",
@@ -152,6 +152,12 @@ class ComposeScreen(Screen[None]):
         app.run_job(self._load_templates, name="templates", thread=True)
         app.run_job(self._load_dialogs, name="dialogs", thread=True)
         app.run_job(self._warm_up, name="warm-up", thread=True)
+
+    def quit_warning(self) -> str | None:
+        """What quitting now would lose (None: nothing)."""
+        if self.sending:
+            return "A send is in flight: quitting now may leave its outcome unknown."
+        return None
 
     def _pane(self) -> PreviewPane:
         return self.query_one(PreviewPane)
@@ -298,6 +304,40 @@ class ComposeScreen(Screen[None]):
             panel.set_api(self.service.profile(event.profile).api)
             self._load_bots(event.profile)
         self.refresh_preview()
+
+    # ---- other screens changed templates or profiles ----------------------
+
+    def templates_changed(self, name: str, *, deleted: bool = False) -> None:
+        """A template was saved or deleted elsewhere: reload the list (and the form, if ours)."""
+        if not self.is_mounted:
+            return
+        self._app.run_job(self._load_templates, name="templates", thread=True)
+        if name != self.template_name:
+            return
+        if deleted:
+            self.notify(
+                f"{name} was deleted: pick another template to send from.",
+                title="Template deleted",
+                severity="warning",
+            )
+            return
+        draft = self.draft()
+        if draft is not None:
+            # The saved variables may differ: rebuild the form, keeping what was typed.
+            self.load_draft(draft, edit_of=self.edit_of)
+
+    async def profiles_changed(self) -> None:
+        """Profiles were saved: offer the new set, keep the choice when it still exists."""
+        found = self.query(SendOptionsPanel)
+        if not found:
+            return  # the options mount after the first frame, from the config as it is then
+        panel = found.first()
+        before = panel.profile
+        config = self.service.config
+        self._bots.clear()  # a profile's bots may have changed with its webhook or token
+        keep = before if before in config.profiles else config.default_name
+        await panel.set_profiles(list(config.profiles), keep)
+        self._profile_changed(SendOptionsPanel.ProfileChanged(panel.profile))
 
     # ---- the draft and its preview -----------------------------------------
 

@@ -174,6 +174,12 @@ class EditorScreen(Screen[None]):
 
     has_unsaved_changes = modified
 
+    def quit_warning(self) -> str | None:
+        """What quitting now would lose (None: nothing)."""
+        if self.source is None or not self.modified:
+            return None
+        return f"The template {self.source.name} has unsaved changes."
+
     # ---- opening ------------------------------------------------------------
 
     def open_template(self, name: str) -> bool:

@@ -157,6 +157,10 @@ class ProfilesScreen(Screen[None]):
 
     has_unsaved_changes = modified
 
+    def quit_warning(self) -> str | None:
+        """What quitting now would lose (None: nothing)."""
+        return "The profile form has unsaved changes." if self.modified else None
+
     def _base(self) -> Profile | None:
         return self.service.config.profiles.get(self.editing) if self.editing else None
 

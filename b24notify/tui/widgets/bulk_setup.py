@@ -22,6 +22,11 @@ from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from b24notify.tui.widgets.bulk_columns import ColumnMap, columns_text
+from b24notify.tui.widgets.profile_select import (
+    NO_PROFILE,
+    profile_picker,
+    refresh_profile_picker,
+)
 
 if TYPE_CHECKING:
     from b24notify.core.bulk_check import BulkSpec
@@ -161,16 +166,9 @@ class BulkSetup(VerticalScroll):
             Input(value="dialog_id", compact=True, id="bs-to"),
             "The column with the dialog (42, chat7), or an expression: chat{{ chat_no }}",
         )
-        if self._profiles:
-            profile_widget: Any = Select(
-                [(name, name) for name in self._profiles],
-                value=self._profile or self._profiles[0],
-                allow_blank=False,
-                compact=True,
-                id="bs-profile",
-            )
-        else:
-            profile_widget = Static("none: add one on the Profiles screen", id="bs-profile-none")
+        profile_widget = profile_picker(
+            self._profiles, self._profile, id="bs-profile", none_text=NO_PROFILE
+        )
         yield self._field("profile", "Profile", profile_widget, "Who sends, and at what rate")
         yield self._field(
             "limit",
@@ -193,6 +191,11 @@ class BulkSetup(VerticalScroll):
         )
 
     # ---- attributes down ----------------------------------------------------
+
+    async def set_profiles(self, profiles: Sequence[str], keep: str | None) -> None:
+        """Offer ``profiles``, on ``keep`` when it is among them (posts no message)."""
+        self._profiles = list(profiles)
+        await refresh_profile_picker(self, profiles, keep, id="bs-profile", none_text=NO_PROFILE)
 
     def set_templates(self, names: Iterable[str], *, current: str | None = None) -> None:
         """Offer ``names``; keep the chosen one, or choose ``current`` when it is among them."""

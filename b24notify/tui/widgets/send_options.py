@@ -14,6 +14,11 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from b24notify.core.models import SendOptions
+from b24notify.tui.widgets.profile_select import (
+    NO_PROFILE,
+    profile_picker,
+    refresh_profile_picker,
+)
 from b24notify.tui.widgets.variable_form import FieldInput
 
 if TYPE_CHECKING:
@@ -41,7 +46,7 @@ class SendOptionsPanel(Vertical):
 
     def __init__(
         self,
-        profiles: Sequence[tuple[str, str]],
+        profiles: Sequence[str],
         *,
         profile: str | None,
         api: str = "v1",
@@ -60,16 +65,9 @@ class SendOptionsPanel(Vertical):
         yield Label("Send options", classes="section-title")
         with Horizontal(classes="option-row"):
             yield Label("Profile", classes="option-label")
-            if self._profiles:
-                yield Select(
-                    self._profiles,
-                    value=self._profile or self._profiles[0][1],
-                    allow_blank=False,
-                    compact=True,
-                    id="opt-profile",
-                )
-            else:
-                yield Static("none — add one to the config", id="opt-profile-none")
+            yield profile_picker(
+                self._profiles, self._profile, id="opt-profile", none_text=NO_PROFILE
+            )
         with Horizontal(classes="option-row"):
             yield Label("API", classes="option-label")
             yield Select(
@@ -110,6 +108,11 @@ class SendOptionsPanel(Vertical):
     def api(self) -> str:
         value = self.query_one("#opt-api", Select).value
         return value if isinstance(value, str) else "v1"
+
+    async def set_profiles(self, profiles: Sequence[str], keep: str | None) -> None:
+        """Offer ``profiles``, on ``keep`` when it is among them (posts no message)."""
+        self._profiles = list(profiles)
+        await refresh_profile_picker(self, profiles, keep, id="opt-profile", none_text=NO_PROFILE)
 
     def set_api(self, api: str) -> None:
         with self.prevent(Select.Changed):
