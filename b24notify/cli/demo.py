@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 DEMO_BOT_ID = 7
 
@@ -56,15 +59,37 @@ def run_demo(*, port: int = 0) -> int:
             # The UI's first frame comes first; the sandbox is needed only at the first send.
             preexec_fn=_lower_priority if hasattr(os, "nice") else None,
         )
+        previous = _on_hangup(home, child)
         try:
             return _run_app(port, code, client_id, bot_token)
         finally:
+            if previous is not None:
+                signal.signal(signal.SIGHUP, previous)
             child.terminate()
             try:
                 child.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 child.kill()
             log.close()
+
+
+def _on_hangup(home: str, child: subprocess.Popen[bytes]) -> Any:
+    """On SIGHUP (the terminal was closed) stop the sandbox and remove the home, then leave.
+
+    By default SIGHUP ends the process where it stands, so the ``finally`` and
+    the temporary directory's cleanup never ran and every closed terminal left
+    a demo home behind. Nothing can be drawn or asked any more at that point, so
+    the handler cleans up and exits at once. Returns the handler it replaced.
+    """
+    if not hasattr(signal, "SIGHUP"):
+        return None
+
+    def hangup(signum: int, frame: object) -> None:
+        child.terminate()
+        shutil.rmtree(home, ignore_errors=True)
+        os._exit(128 + signum)
+
+    return signal.signal(signal.SIGHUP, hangup)
 
 
 def _lower_priority() -> None:
