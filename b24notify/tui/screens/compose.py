@@ -143,9 +143,9 @@ class ComposeScreen(Screen[None]):
         try:
             await self.query_one("#options-slot").mount(panel)
             await self.query_one("#preview").mount(PreviewPane(id="preview-pane"))
+            dialog = panel.query_one("#opt-dialog")
         except (MountError, NoMatches):
             return  # closed before the first frame
-        dialog = panel.query_one("#opt-dialog")
         if isinstance(dialog, FieldInput):
             dialog.live = self._live_preview
         app = self._app
