@@ -101,8 +101,7 @@ def cmd_ui(args: Any) -> int:
     from b24notify.tui.app import B24NotifyApp
 
     service = _service()
-    service.recover()
-    B24NotifyApp(service, profile_name=args.ui_profile).run()
+    B24NotifyApp(service, profile_name=args.ui_profile, recover=True).run()
     return 0
 
 

@@ -215,6 +215,7 @@ class B24NotifyApp(App[None]):
         title_suffix: str = "",
         sandbox_url: str | None = None,
         profile_name: str | None = None,
+        recover: bool = False,
     ) -> None:
         super().__init__()
         self.service = service
@@ -224,6 +225,9 @@ class B24NotifyApp(App[None]):
         self._first_frame_shown = False
         self._asking_quit = False
         self._after_first_frame: list[Callable[[], Any]] = []
+        if recover:
+            # Housekeeping opens the history file: it waits for the first frame.
+            self.after_first_frame(lambda: self.run_job(self._recover, name="recover", thread=True))
         if title_suffix:
             self.sub_title = title_suffix
         for name, entry in SCREENS.items():
@@ -280,6 +284,31 @@ class B24NotifyApp(App[None]):
         load = getattr(screen, "load_draft", None)
         if callable(load):
             load(message.draft, edit_of=message.edit_of)
+
+    class Recovered(Message):
+        """Start-up housekeeping found sends a crashed session left without an outcome."""
+
+        def __init__(self, history_ids: list[int]) -> None:
+            super().__init__()
+            self.history_ids = history_ids
+
+    def _recover(self) -> None:
+        self.post_message(self.Recovered(self.service.recover()))
+
+    def on_b24notify_app_recovered(self, message: Recovered) -> None:
+        from b24notify.core.humanize import count
+
+        ids = message.history_ids
+        if not ids:
+            return
+        rows = ", ".join(f"#{i}" for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+        self.notify(
+            f"{count(len(ids), 'send')} of a session that ended abruptly had no answer "
+            f"({rows}): check the chat before resending. History lists them as unknown.",
+            title="Unknown outcome",
+            severity="warning",
+            timeout=15,
+        )
 
     def quit_warnings(self) -> list[str]:
         """What quitting now would lose, one sentence per screen that says so."""

@@ -3,6 +3,7 @@ reach the screens that list them without a restart."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from test_editor import NOTICE, modal, open_editor, type_at_end_of
@@ -12,6 +13,7 @@ from textual.widgets import Select, Static
 from tui_support import SIZE, ready, wait_for
 
 from b24notify.core import paths
+from b24notify.core.history import History
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog
@@ -163,3 +165,22 @@ async def test_the_first_profile_replaces_the_none_line_and_the_last_brings_it_b
         await pilot.pause()
         assert panel.profile is None
         assert panel.query("#opt-profile-none")
+
+
+async def test_sends_a_crash_left_pending_are_reported_after_the_first_frame(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    history = History(tmp_path / "crashed.sqlite3")
+    lost = history.record_pending(template="notice/short", dialog_id="chat42")
+    # A pending row whose writer is gone (another process) is what a crash leaves.
+    history._conn().execute("update sends set owner = 'host:1' where id = ?", (lost,))
+    history._conn().commit()
+    app = B24NotifyApp(make_service(history=history), recover=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: app._notifications)
+        (note,) = list(app._notifications)
+        assert note.title == "Unknown outcome"
+        assert f"#{lost}" in note.message and "check the chat" in note.message
+        row = history.get(lost)
+        assert row is not None and row.status == "unknown"
