@@ -23,11 +23,7 @@ from textual.widgets import Button, Header, Static
 
 from b24notify.core.errors import B24NotifyError
 from b24notify.core.models import Draft, SendOptions
-from b24notify.tui.widgets.chat_preview import ChatPreview
 from b24notify.tui.widgets.key_bar import KeyBar
-from b24notify.tui.widgets.preview_pane import ChatContext, PreviewPane
-from b24notify.tui.widgets.problems_list import Finding, ProblemsList
-from b24notify.tui.widgets.send_options import SendOptionsPanel
 from b24notify.tui.widgets.template_list import TemplateList
 from b24notify.tui.widgets.variable_form import FieldInput, VariableForm
 
@@ -35,6 +31,9 @@ if TYPE_CHECKING:
     from b24notify.core.config import Profile
     from b24notify.core.service import BotInfo, Preview, SendOutcome, Service
     from b24notify.tui.app import B24NotifyApp, PaletteCommand
+    from b24notify.tui.widgets.preview_pane import PreviewPane
+    from b24notify.tui.widgets.problems_list import Finding, ProblemsList
+    from b24notify.tui.widgets.send_options import SendOptionsPanel
 
 
 class ComposeScreen(Screen[None]):
@@ -133,6 +132,10 @@ class ComposeScreen(Screen[None]):
         The screen appears sooner, and nothing the user can reach in that time is
         missing: both mount before any template can be chosen.
         """
+        # Imported here, not at the top: the first frame has none of them.
+        from b24notify.tui.widgets.preview_pane import PreviewPane
+        from b24notify.tui.widgets.send_options import SendOptionsPanel
+
         profile = self._profile_or_none()
         panel = SendOptionsPanel(
             list(self.service.config.profiles),
@@ -160,7 +163,10 @@ class ComposeScreen(Screen[None]):
         return None
 
     def _pane(self) -> PreviewPane:
-        return self.query_one(PreviewPane)
+        return cast("PreviewPane", self.query_one("#preview-pane"))
+
+    def _options(self) -> SendOptionsPanel:
+        return cast("SendOptionsPanel", self.query_one("#options"))
 
     @property
     def _app(self) -> B24NotifyApp:
@@ -183,7 +189,8 @@ class ComposeScreen(Screen[None]):
         import b24notify.core.client
         import b24notify.core.export
         import b24notify.core.payload
-        import b24notify.core.templates  # noqa: F401
+        import b24notify.core.templates
+        import b24notify.tui.widgets.chat_render  # noqa: F401
 
         self.post_message(self.WarmedUp())
 
@@ -218,18 +225,18 @@ class ComposeScreen(Screen[None]):
             templates.focus_search()
 
     def on_compose_screen_warmed_up(self, message: WarmedUp) -> None:
-        self._load_bots(self.query_one(SendOptionsPanel).profile)
+        self._load_bots(self._options().profile)
 
     def on_compose_screen_dialogs_loaded(self, message: DialogsLoaded) -> None:
         self.query_one(VariableForm).set_dialog_suggestions(message.dialogs)
-        self.query_one(SendOptionsPanel).set_dialog_suggestions(message.dialogs)
+        self._options().set_dialog_suggestions(message.dialogs)
 
     def on_compose_screen_bots_loaded(self, message: BotsLoaded) -> None:
         self._bots[message.profile] = message.bots
         self._show_bots(message.profile)
 
     def _show_bots(self, profile_name: str) -> None:
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         if panel.profile != profile_name:
             return
         profile = self.service.profile(profile_name)
@@ -261,7 +268,7 @@ class ComposeScreen(Screen[None]):
         except B24NotifyError as err:
             self.notify(str(err), title=err.title, severity="error")
             return False
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         if options is None:
             options = draft.options
             if options.dialog_id is None:
@@ -289,17 +296,21 @@ class ComposeScreen(Screen[None]):
     def _live_preview(self) -> None:
         self.refresh_preview()
 
+    def on_send_options_panel_changed(self, event: Message) -> None:
+        self._changed(event)
+
     @on(VariableForm.Changed)
-    @on(SendOptionsPanel.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
         if self._previewed != self._preview_key():
             self.refresh_preview()  # not yet seen live (a switch, a select, a paste…)
 
-    @on(SendOptionsPanel.ProfileChanged)
+    def on_send_options_panel_profile_changed(self, event: SendOptionsPanel.ProfileChanged) -> None:
+        self._profile_changed(event)
+
     def _profile_changed(self, event: SendOptionsPanel.ProfileChanged) -> None:
         event.stop()
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         if event.profile:
             panel.set_api(self.service.profile(event.profile).api)
             self._load_bots(event.profile)
@@ -328,16 +339,16 @@ class ComposeScreen(Screen[None]):
 
     async def profiles_changed(self) -> None:
         """Profiles were saved: offer the new set, keep the choice when it still exists."""
-        found = self.query(SendOptionsPanel)
+        found = self.query("#options")
         if not found:
             return  # the options mount after the first frame, from the config as it is then
-        panel = found.first()
+        panel = cast("SendOptionsPanel", found.first())
         before = panel.profile
         config = self.service.config
         self._bots.clear()  # a profile's bots may have changed with its webhook or token
         keep = before if before in config.profiles else config.default_name
         await panel.set_profiles(list(config.profiles), keep)
-        self._profile_changed(SendOptionsPanel.ProfileChanged(panel.profile))
+        self._profile_changed(type(panel).ProfileChanged(panel.profile))
 
     # ---- the draft and its preview -----------------------------------------
 
@@ -348,7 +359,7 @@ class ComposeScreen(Screen[None]):
         return Draft(
             template=self.template_name,
             values=self.query_one(VariableForm).values(),
-            options=self.query_one(SendOptionsPanel).options(),
+            options=self._options().options(),
         )
 
     def _profile_or_none(self, name: str | None = None) -> Profile | None:
@@ -358,11 +369,11 @@ class ComposeScreen(Screen[None]):
             return None
 
     def current_profile(self) -> Profile | None:
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         return self._profile_or_none(panel.profile)
 
     def _preview_key(self) -> tuple[Any, ...]:
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         return (self.draft(), panel.profile, panel.api, self.edit_of)
 
     def refresh_preview(self) -> Preview | None:
@@ -370,15 +381,17 @@ class ComposeScreen(Screen[None]):
         draft = self.draft()
         if draft is None:
             return None
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         self._previewed = (draft, panel.profile, panel.api, self.edit_of)
         profile = self.current_profile()
         api = cast(Any, panel.api)
         try:
             preview = self.service.preview(draft, profile=profile, api=api)
         except Exception as err:  # a bug must not take the whole UI down while typing
+            from b24notify.tui.widgets.chat_preview import ChatPreview
+
             self.log.error("preview failed", err)
-            self.query_one(ChatPreview).show(
+            self.query_one("#chat-preview", ChatPreview).show(
                 None, problem=f"The preview failed: {type(err).__name__}: {err}"
             )
             return None
@@ -393,6 +406,8 @@ class ComposeScreen(Screen[None]):
             None,
         )
         panel.show_dialog_error(dialog_problem)
+        from b24notify.tui.widgets.preview_pane import ChatContext  # loaded after the first frame
+
         options = draft.options
         bot_id = options.bot_id or (profile.bot_id if profile else None)
         context = ChatContext(
@@ -411,7 +426,7 @@ class ComposeScreen(Screen[None]):
 
     def _sender(self, bot_id: int | None, dialog: str | None) -> str:
         name = f"Bot #{bot_id}" if bot_id else "Bot (the app's first)"
-        panel = self.query_one(SendOptionsPanel)
+        panel = self._options()
         for bot in self._bots.get(panel.profile or "", []):
             if bot.id == bot_id:
                 name = f"{bot.name} (#{bot.id})"
@@ -427,7 +442,7 @@ class ComposeScreen(Screen[None]):
         if self.sending:
             text = "Sending…"
         elif ok:
-            where = self.query_one(SendOptionsPanel).options().dialog_id or "?"
+            where = self._options().options().dialog_id or "?"
             text = f"Ready: ctrl+s sends to {where} via {preview.method}."
         elif errors:
             first = errors[0]
@@ -467,7 +482,7 @@ class ComposeScreen(Screen[None]):
         if profile is None:
             self.notify("No profile is configured: nothing to send with.", severity="error")
             return
-        api = cast(Any, self.query_one(SendOptionsPanel).api)
+        api = cast(Any, self._options().api)
         if not self.service.config.confirm_send:
             self._start_send(draft, profile, api)
             return
@@ -602,13 +617,13 @@ class ComposeScreen(Screen[None]):
     def action_focus_dialog(self) -> None:
         panel = self.query("#options")
         if panel:
-            panel.first(SendOptionsPanel).focus_option("dialog")
+            cast("SendOptionsPanel", panel.first()).focus_option("dialog")
 
     def action_toggle_templates(self) -> None:
         self.toggle_class("-hide-templates")
 
     def action_tab(self, tab: str) -> None:
-        if self.query(PreviewPane):  # mounted just after the first frame
+        if self.query("#preview-pane"):  # mounted just after the first frame
             self._pane().activate(tab)
 
     async def action_reset(self) -> None:
@@ -631,8 +646,7 @@ class ComposeScreen(Screen[None]):
         self._app.run_job(self._load_templates, name="templates", thread=True)
         self.notify("Reloading templates…")
 
-    @on(ProblemsList.Selected)
-    def _go_to_problem(self, event: ProblemsList.Selected) -> None:
+    def on_problems_list_selected(self, event: ProblemsList.Selected) -> None:
         event.stop()
         self.go_to(event.finding)
 
@@ -642,7 +656,7 @@ class ComposeScreen(Screen[None]):
         if target.startswith("var:"):
             self.query_one(VariableForm).focus_field(target[4:])
         elif target.startswith("option:"):
-            self.query_one(SendOptionsPanel).focus_option(target[7:])
+            self._options().focus_option(target[7:])
         else:
             where = f"part {finding.part}" if finding.part else "the template"
             if finding.line:
