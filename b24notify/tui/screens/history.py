@@ -3,16 +3,15 @@
 Only ever one page (``PAGE`` rows) is read per query, newest first, by keyset
 (``before_id``), so the screen opens as fast on a million rows as on ten.
 Reads run in thread jobs; the table and the detail pane are filled by the
-handlers of the messages those jobs post.
+handlers of the messages those jobs post. ``show_run`` narrows the screen to
+one bulk run's sends (Bulk's "Show in History"), shown as a chip that clears.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -20,12 +19,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from b24notify.tui.app import OpenDraft
+from b24notify.tui.widgets.history_table import HistoryTable
 from b24notify.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from textual import events
+
     from b24notify.core.history import SendRecord
     from b24notify.core.service import SendOutcome, Service
     from b24notify.tui.app import B24NotifyApp, PaletteCommand
@@ -33,116 +36,34 @@ if TYPE_CHECKING:
 PAGE = 100
 COUNT_CAP = 1000
 """A filtered count stops here ("1,000+"): counting every match of a search costs."""
-STATUS_STYLES = {
-    "sent": "green",
-    "failed": "bold red",
-    "unknown": "bold yellow",
-    "pending": "cyan",
-}
 STATUS_CHOICES = [("any status", ""), *((s, s) for s in ("sent", "failed", "unknown", "pending"))]
 
 
-def local_time(stamp: str) -> str:
-    try:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return stamp
+class RunChip(Static):
+    """``Run <id> ×``: the run the table is narrowed to; a click clears it."""
 
+    class Cleared(Message):
+        """The user asked to see every send again."""
 
-def status_text(record: SendRecord) -> Text:
-    text = Text(record.status, STATUS_STYLES.get(record.status, ""))
-    if record.deleted_at:
-        text.append(" ✗del", "dim")
-    elif record.edited_at:
-        text.append(" ✎", "dim")
-    return text
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        # Inline styles, not CSS: a new stylesheet source makes Textual parse every
+        # source again on the screen's first open.
+        self.styles.width = "auto"
+        self.styles.height = 3
+        self.styles.padding = (1, 1)
+        self.display = False
 
+    def show(self, run_id: str | None) -> None:
+        """Show the chip for ``run_id``, or hide it (None)."""
+        self.display = run_id is not None
+        if run_id is not None:
+            self.update(Text(f" Run {run_id} × ", style="bold reverse"))
+            self.tooltip = "Only this bulk run's sends. Click or press Esc to show every send."
 
-def message_parts(record: SendRecord) -> tuple[str, Any, Any, Any]:
-    """Message, attach, keyboard and menu from the stored (masked) params, v1 or v2."""
-    params = record.params or {}
-    fields = params.get("fields")
-    if isinstance(fields, dict):
-        return (
-            str(fields.get("message") or ""),
-            fields.get("attach"),
-            fields.get("keyboard"),
-            fields.get("menu"),
-        )
-    return (
-        str(params.get("MESSAGE") or ""),
-        params.get("ATTACH"),
-        params.get("KEYBOARD"),
-        params.get("MENU"),
-    )
-
-
-def detail(record: SendRecord) -> RenderableType:
-    """Everything about one send: outcome, where, the message as sent, values, params."""
-    from b24notify.tui.widgets.chat_render import chat_message
-
-    head = Text()
-    head.append(f"#{record.id}  ", "bold")
-    head.append_text(status_text(record))
-    if record.message_id is not None:
-        head.append(f"   message id {record.message_id}", "bold")
-    rows = [
-        ("When", local_time(record.created_at)),
-        ("Template", record.template or "—"),
-        ("Dialog", record.dialog_id or "—"),
-        ("Bot", str(record.bot_id) if record.bot_id is not None else "profile default"),
-        ("Profile", f"{record.profile} · {record.portal}"),
-        ("Method", f"{record.method} ({record.api})"),
-        ("Attempts", f"{record.attempts}, {record.duration_ms or 0:.0f} ms"),
-    ]
-    if record.http_status is not None:
-        rows.append(("HTTP", str(record.http_status)))
-    if record.run_id:
-        rows.append(("Run", f"{record.run_id} row {record.row_number}"))
-    if record.edited_at:
-        rows.append(("Edited", local_time(record.edited_at)))
-    if record.deleted_at:
-        rows.append(("Deleted", local_time(record.deleted_at)))
-    info = Text()
-    for key, value in rows:
-        info.append(f"\n{key:<9}", "dim")
-        info.append(value)
-    parts: list[RenderableType] = [head, info]
-    if record.error_code or record.error_description:
-        error = Text("\n")
-        error.append(record.error_code or "Error", "bold red")
-        if record.error_description:
-            error.append(f": {record.error_description}", "red")
-        parts.append(error)
-    if record.note:
-        parts.append(Text(f"\n{record.note}", "italic yellow"))
-    message, attach, keyboard, menu = message_parts(record)
-    parts.append(Text("\nAs sent", "bold underline"))
-    parts.append(
-        chat_message(
-            message,
-            attach=_json_part(attach),
-            keyboard=_json_part(keyboard),
-            menu=_json_part(menu),
-            sender=f"Bot #{record.bot_id or '?'} → {record.dialog_id}",
-            when=local_time(record.created_at),
-        )
-    )
-    if record.values:
-        parts.append(Text("\nValues", "bold underline"))
-        parts.append(Text(json.dumps(record.values, ensure_ascii=False, indent=2)))
-    parts.append(Text("\nRequest params (secrets masked)", "bold underline"))
-    parts.append(Text(json.dumps(record.params, ensure_ascii=False, indent=2)))
-    return Group(*parts)
-
-
-def _json_part(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Cleared())
 
 
 class HistoryScreen(Screen[None]):
@@ -158,6 +79,7 @@ class HistoryScreen(Screen[None]):
         Binding("c", "copy_curl", "Copy as curl", id="history.copy_curl"),
         Binding("x", "export('csv')", "Export", id="history.export"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="history.reload"),
+        Binding("escape", "clear_run", "All sends", id="history.clear_run"),
     ]
 
     class PageLoaded(Message):
@@ -192,62 +114,117 @@ class HistoryScreen(Screen[None]):
         self.total: str | None = None
         self._generation = 0
         self.detail_view: RenderableType | None = None
+        self.run_id: str | None = None
+        """The bulk run the table is narrowed to (``show_run``), or None for every send."""
         self._table_ready = False
+        self._stale = False
+        self._loaded_filters: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
+        # The first page is asked for now, while the widgets are being built, so
+        # that it is in the table when the screen is first drawn. Its answer is
+        # handled after the screen has mounted (Textual's Compose and Mount come
+        # before any message), and this is the only load of the first visit.
+        self.reload()
         yield Header()
         with Horizontal(id="history-bar"):
             yield Input(
                 placeholder="Search message text, template, dialog, error code…",
                 id="history-search",
             )
+            yield RunChip(id="history-run")
             yield Select(STATUS_CHOICES, value="", allow_blank=False, id="history-status")
         with Horizontal(id="history-main"):
-            table: DataTable[Any] = DataTable(id="history-table", cursor_type="row")
-            yield table
+            yield HistoryTable(id="history-table")
             with VerticalScroll(id="history-detail"):
                 yield Static(Text("Select a send to see it here.", "dim"), id="detail-body")
         yield Static("", id="history-count")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Time", key="time", width=19)
-        table.add_column("Status", key="status", width=10)
-        table.add_column("Template", key="template")
-        table.add_column("Dialog", key="dialog")
-        table.add_column("Message id", key="message_id")
+        table = self._table()
         table.focus()
         self.watch(table, "scroll_y", self._scrolled, init=False)
+        self.query_one(RunChip).show(self.run_id)
         self._table_ready = True
-        self.reload()
+
+    def _table(self) -> HistoryTable:
+        return self.query_one(HistoryTable)
 
     def _scrolled(self, _old: float, new: float) -> None:
         """Mouse scrolling near the end asks for the next page too."""
-        table = self.query_one(DataTable)
+        table = self._table()
         if new >= table.max_scroll_y - 3:
             self.load_more()
 
+    def on_screen_suspend(self) -> None:
+        self._stale = True
+
     def on_screen_resume(self) -> None:
-        # Coming back (after a send, a resend…) shows the newest rows; the first
-        # visit loads from on_mount, once the table exists.
-        if self._table_ready and not self._busy:
+        # Coming back (after a send, a resend…) shows the newest rows. The first
+        # visit loads from on_mount, once the table exists, and only there.
+        if self._table_ready and self._stale:
+            self._stale = False
             self.reload()
 
     @property
     def _app(self) -> B24NotifyApp:
         return cast("B24NotifyApp", self.app)
 
+    # ---- the run filter -----------------------------------------------------
+
+    def show_run(self, run_id: str) -> None:
+        """Show only the sends of bulk run ``run_id``, newest first, until the filter is cleared.
+
+        The search text and status filter are cleared too, so the table holds
+        exactly that run's rows; both can then narrow it further.
+        """
+        self.run_id = run_id or None
+        if self._table_ready:
+            self.query_one("#history-search", Input).value = ""
+            self.query_one("#history-status", Select).value = ""
+            self.query_one(RunChip).show(self.run_id)
+            self.reload()
+        self.refresh_bindings()
+
+    def clear_run(self) -> None:
+        """Back to every send (the search text and status filter stay)."""
+        if self.run_id is None:
+            return
+        self.run_id = None
+        if self._table_ready:
+            self.query_one(RunChip).show(None)
+            self.reload()
+        self.refresh_bindings()
+
+    def action_clear_run(self) -> None:
+        self.clear_run()
+
+    @on(RunChip.Cleared)
+    def _chip_cleared(self, event: RunChip.Cleared) -> None:
+        event.stop()
+        self.clear_run()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_run":
+            return self.run_id is not None  # Esc is free for others without a run filter
+        return True
+
     # ---- loading pages ------------------------------------------------------
 
     def filters(self) -> dict[str, Any]:
-        text = self.query_one("#history-search", Input).value.strip()
-        status = self.query_one("#history-status", Select).value
+        """The current filters, as keyword arguments of ``History.search``."""
+        text, status = "", cast(object, "")
+        if self._table_ready:  # the fields exist (before, they hold their first values)
+            text = self.query_one("#history-search", Input).value.strip()
+            status = self.query_one("#history-status", Select).value
         out: dict[str, Any] = {}
         if text:
             out["text"] = text
         if isinstance(status, str) and status:
             out["status"] = status
+        if self.run_id:
+            out["run_id"] = self.run_id
         return out
 
     def reload(self) -> None:
@@ -266,6 +243,8 @@ class HistoryScreen(Screen[None]):
         self._busy = True
         generation = self._generation
         filters = self.filters()
+        if reset:
+            self._loaded_filters = filters
         before = None if reset or not self.order else self.order[-1]
         history = self.service.history
 
@@ -281,7 +260,8 @@ class HistoryScreen(Screen[None]):
                 self.post_message(self.PageLoaded(generation, rows, reset=reset, failed=failed))
             if reset:
                 # After the page, so the rows show first. Without a text, template or
-                # dialog filter the count comes from counters; with one it stops early.
+                # dialog filter the count comes from counters (or, for a run, from its
+                # index); with one it stops early.
                 narrow = any(key in filters for key in ("text", "template", "dialog"))
                 count = history.count(**filters, at_most=COUNT_CAP) if narrow else None
                 if count is None:
@@ -297,28 +277,19 @@ class HistoryScreen(Screen[None]):
         self._busy = False
         if message.failed or not self.query("#detail-body"):
             return  # a failed read (shown as an error) or the app is closing
-        table = self.query_one(DataTable)
-        keep = self.selected_id()
+        table = self._table()
+        keep = table.selected_id()
         if message.reset:
-            table.clear()
             self.records.clear()
             self.order.clear()
-        for record in message.rows:
-            if record.id in self.records:
-                continue
+        rows = [r for r in message.rows if r.id not in self.records]
+        for record in rows:
             self.records[record.id] = record
             self.order.append(record.id)
-            table.add_row(
-                local_time(record.created_at),
-                status_text(record),
-                record.template,
-                record.dialog_id,
-                str(record.message_id) if record.message_id is not None else "",
-                key=str(record.id),
-            )
+        table.show(rows, reset=message.reset)
         self.exhausted = len(message.rows) < PAGE
         if message.reset and keep in self.records:
-            table.move_cursor(row=table.get_row_index(str(keep)))
+            table.show_id(keep)
         self._show_count()
         if message.reset:
             self._show_detail()
@@ -340,23 +311,21 @@ class HistoryScreen(Screen[None]):
     # ---- selection ----------------------------------------------------------
 
     def selected_id(self) -> int | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        return self._table().selected_id()
 
     def selected(self) -> SendRecord | None:
         sid = self.selected_id()
         return self.records.get(sid) if sid is not None else None
 
-    @on(DataTable.RowHighlighted, "#history-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(HistoryTable.RowHighlighted, "#history-table")
+    def _highlighted(self, event: HistoryTable.RowHighlighted) -> None:
         self._show_detail()
         if event.cursor_row >= len(self.order) - 10:
             self.load_more()
 
     def _show_detail(self) -> None:
+        from b24notify.tui.widgets.history_detail import detail
+
         record = self.selected()
         body = self.query_one("#detail-body", Static)
         if record is None:
@@ -370,12 +339,15 @@ class HistoryScreen(Screen[None]):
     @on(Select.Changed, "#history-status")
     def _filter(self, event: Message) -> None:
         event.stop()
-        self.reload()
+        # The status Select announces its first value once mounted, and show_run
+        # resets both fields after loading: neither changes what is shown.
+        if self.filters() != self._loaded_filters:
+            self.reload()
 
     @on(Input.Submitted, "#history-search")
     def _to_table(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one(DataTable).focus()
+        self._table().focus()
 
     # ---- actions ------------------------------------------------------------
 

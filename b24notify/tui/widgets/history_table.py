@@ -1,0 +1,208 @@
+"""The History table: one row per send, cells as ready Rich text, columns sized to their values.
+
+Every column has a fixed width, chosen here from the rows being shown rather
+than measured cell by cell by ``DataTable`` (auto width renders each cell to
+measure it). Time, status and message id have known widths; template and
+dialog get what their longest value needs, shrunk to share the table's width
+when it is known, so a row fits without scrolling sideways at 80 columns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from textual import events
+
+    from b24notify.core.history import SendRecord
+
+STATUS_STYLES = {
+    "sent": "green",
+    "failed": "bold red",
+    "unknown": "bold yellow",
+    "pending": "cyan",
+}
+EDITED = " ✎"
+DELETED = " ✗del"
+
+
+class Column(NamedTuple):
+    """One column: key, header, and the narrowest and widest it may be drawn (cells)."""
+
+    key: str
+    label: str
+    least: int
+    most: int
+
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+TIME = Column("time", "Time", 19, 19)
+STATUS = Column(
+    "status",
+    "Status",
+    *[max(len(s) + len(m) for s in STATUS_STYLES for m in ("", EDITED, DELETED))] * 2,
+)
+TEMPLATE = Column("template", "Template", len("Template"), 32)
+DIALOG = Column("dialog", "Dialog", len("Dialog"), 20)
+MESSAGE_ID = Column("message_id", "Message id", len("Message id"), 20)
+COLUMNS = (TIME, STATUS, TEMPLATE, DIALOG, MESSAGE_ID)
+FLEXIBLE = (TEMPLATE, DIALOG)
+"""The columns that give up width when the table is narrow, in this order."""
+
+
+def local_time(stamp: str) -> str:
+    """A stored ISO time as local ``YYYY-MM-DD HH:MM:SS`` (the text itself if it is not one)."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime(TIME_FORMAT)
+    except ValueError:
+        return stamp
+
+
+def status_text(record: SendRecord) -> Text:
+    """The status in its colour, marked when the message was edited or deleted on the portal."""
+    text = Text(record.status, STATUS_STYLES.get(record.status, ""))
+    if record.deleted_at:
+        text.append(DELETED, "dim")
+    elif record.edited_at:
+        text.append(EDITED, "dim")
+    return text
+
+
+def _plain(value: str) -> Text:
+    # Text, not str: DataTable parses a str cell as markup ("[b]" in a dialog or a
+    # template name would vanish) and again each time it measures or draws it.
+    return Text(value, no_wrap=True, overflow="ellipsis", end="")
+
+
+def cell_values(record: SendRecord) -> dict[str, str]:
+    """What each column shows for ``record``, as plain text."""
+    return {
+        TIME.key: local_time(record.created_at),
+        STATUS.key: status_text(record).plain,
+        TEMPLATE.key: record.template or "",
+        DIALOG.key: record.dialog_id or "",
+        MESSAGE_ID.key: str(record.message_id) if record.message_id is not None else "",
+    }
+
+
+def row_cells(record: SendRecord) -> tuple[Text, ...]:
+    """The row's cells, in column order."""
+    status = status_text(record)
+    status.no_wrap, status.end = True, ""
+    values = cell_values(record)
+    return tuple(status if c is STATUS else _plain(values[c.key]) for c in COLUMNS)
+
+
+def fit_widths(
+    records: Iterable[SendRecord], available: int | None, *, padding: int = 1
+) -> dict[str, int]:
+    """Column key → width: each column as wide as its longest value (within its bounds).
+
+    ``available`` is the table's width in cells, when known: the template and
+    dialog columns then shrink (never below their header) until the row fits.
+    ``padding`` is the table's cell padding on each side of every column.
+    """
+    wants = {c.key: c.least for c in COLUMNS}
+    measured = (TEMPLATE, DIALOG, MESSAGE_ID)
+    for record in records:
+        values = cell_values(record)
+        for column in measured:
+            width = cell_len(values[column.key])
+            if width > wants[column.key]:
+                wants[column.key] = width
+    widths = {c.key: min(max(wants[c.key], c.least), c.most) for c in COLUMNS}
+    if available is None:
+        return widths
+    over = sum(widths.values()) + 2 * padding * len(COLUMNS) - available
+    # Take the excess from the widest flexible column first, one cell at a time:
+    # the two end up sharing the room rather than one of them losing everything.
+    while over > 0:
+        column = max(FLEXIBLE, key=lambda c: widths[c.key] - c.least)
+        if widths[column.key] <= column.least:
+            break
+        widths[column.key] -= 1
+        over -= 1
+    return widths
+
+
+class HistoryTable(DataTable[Text]):
+    """The sends shown on the History screen, newest first, keyed by history id."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row")
+        self.records: list[SendRecord] = []
+        """The rows in the table, in order."""
+
+    def _ensure_columns(self) -> None:
+        if not self.columns:
+            for column in COLUMNS:
+                self.add_column(column.label, key=column.key, width=column.least)
+
+    def on_mount(self) -> None:
+        self._ensure_columns()
+
+    def _available(self) -> int | None:
+        """The width rows can use, leaving room for the vertical scrollbar; None before layout."""
+        width = self.size.width  # the scrollbar's columns included
+        if width <= 0:
+            return None
+        return width - self.styles.scrollbar_size_vertical
+
+    def _set_widths(self, widths: dict[str, int]) -> bool:
+        """Give the columns these widths; whether any changed."""
+        changed = False
+        for key, width in widths.items():
+            column = self.columns[key]  # type: ignore[index]  # ColumnKey equals its str
+            if column.width != width:
+                column.width = width
+                changed = True
+        return changed
+
+    def show(self, records: Sequence[SendRecord], *, reset: bool) -> None:
+        """Start over with ``records`` (``reset``) or append them after the rows shown."""
+        self._ensure_columns()
+        if reset:
+            self.clear()
+            self.records = []
+            # Widths change only with a clear: the table caches drawn cells by row
+            # and column, not by width.
+            self._set_widths(fit_widths(records, self._available(), padding=self.cell_padding))
+        for record in records:
+            self.add_row(*row_cells(record), key=str(record.id))
+        self.records.extend(records)
+
+    def on_resize(self, event: events.Resize) -> None:
+        widths = fit_widths(self.records, self._available(), padding=self.cell_padding)
+        if all(self.columns[k].width == w for k, w in widths.items()):  # type: ignore[index]
+            return
+        records, row = list(self.records), self.cursor_row
+        self.show(records, reset=True)
+        if records:
+            self.move_cursor(row=min(row, len(records) - 1), animate=False)
+
+    def column_widths(self) -> dict[str, int]:
+        """Column key → width in cells, as drawn now."""
+        return {str(k.value): c.width for k, c in self.columns.items()}
+
+    def selected_id(self) -> int | None:
+        """The history id of the row under the cursor (None: no rows)."""
+        if self.row_count == 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def show_id(self, history_id: Any) -> bool:
+        """Put the cursor on the row of ``history_id``; whether it is in the table."""
+        try:
+            index = self.get_row_index(str(history_id))
+        except Exception:  # RowDoesNotExist: not among the rows shown
+            return False
+        self.move_cursor(row=index, animate=False)
+        return True
