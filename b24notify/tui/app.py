@@ -478,12 +478,14 @@ def _mode_factory(app: B24NotifyApp, entry: ScreenEntry) -> Callable[[], Screen[
             if width >= edge:
                 screen.add_class(name)
                 break
-        # Textual re-parses the whole stylesheet when a mode's screen has not seen
-        # the app's latest CSS, and on a mode's first switch it does so twice (the
-        # first refresh marks the old screen). A screen made just now is styled
-        # from the current stylesheet when it mounts, and a later theme change
-        # marks it stale again, so it starts up to date.
-        screen._css_update_count = app._css_update_count
+        if app._first_frame_shown:
+            # Textual re-parses the whole stylesheet when a mode's screen has not
+            # seen the app's latest CSS, and on a mode's first switch it does so
+            # twice (the first refresh marks the old screen). A screen made now is
+            # styled from the current stylesheet when it mounts, and a later theme
+            # change marks it stale again, so it starts up to date. (The first
+            # screen still goes through the refresh: it lays out the app's start.)
+            screen._css_update_count = app._css_update_count
         return screen
 
     return build
