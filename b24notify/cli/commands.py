@@ -115,7 +115,12 @@ def cmd_sandbox(args: Any) -> int:
     from b24notify.sandbox.cli import config_from_args
     from b24notify.sandbox.runner import serve
 
-    serve(config_from_args(args))
+    until = None
+    if getattr(args, "exit_with", None):
+        from b24notify.sandbox.child import watch_parent
+
+        until = watch_parent(args.exit_with)
+    serve(config_from_args(args), until=until)
     return 0
 
 

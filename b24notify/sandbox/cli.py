@@ -149,6 +149,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument("--seed", type=int, default=None, help="seed for repeatable faults")
     parser.add_argument(
+        "--exit-with",
+        type=_positive_int,
+        default=None,
+        metavar="PID",
+        help="stop when process PID ends (a sandbox started for an app goes with it)",
+    )
+    parser.add_argument(
         "--state-file",
         type=Path,
         default=None,
