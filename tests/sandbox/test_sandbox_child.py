@@ -1,7 +1,8 @@
-"""The sandbox child: it serves its webhook on loopback and ends with the process that started it."""
+"""The sandbox child: it serves its webhook and ends with the process that started it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -67,10 +68,8 @@ def test_the_child_ends_when_its_starter_ends(tmp_path: Path) -> None:
     finally:
         if starter.poll() is None:
             starter.kill()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
 
 
 def _not_zombie(pid: int) -> bool:
