@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from textual import events
+    from textual._types import SegmentLines
 
     from b24notify.core.history import SendRecord
 
@@ -75,19 +78,23 @@ def status_text(record: SendRecord) -> Text:
     return text
 
 
+_CONTROLS = dict.fromkeys([*range(32), 127], " ")
+
+
 def _plain(value: str) -> Text:
     # Text, not str: DataTable parses a str cell as markup ("[b]" in a dialog or a
     # template name would vanish) and again each time it measures or draws it.
-    return Text(value, no_wrap=True, overflow="ellipsis", end="")
+    # A control character (a newline, a tab) would break the row's one line.
+    return Text(value.translate(_CONTROLS), no_wrap=True, overflow="ellipsis", end="")
 
 
 def cell_values(record: SendRecord) -> dict[str, str]:
-    """What each column shows for ``record``, as plain text."""
+    """What each column shows for ``record``, as plain text (control characters as spaces)."""
     return {
         TIME.key: local_time(record.created_at),
         STATUS.key: status_text(record).plain,
-        TEMPLATE.key: record.template or "",
-        DIALOG.key: record.dialog_id or "",
+        TEMPLATE.key: (record.template or "").translate(_CONTROLS),
+        DIALOG.key: (record.dialog_id or "").translate(_CONTROLS),
         MESSAGE_ID.key: str(record.message_id) if record.message_id is not None else "",
     }
 
@@ -95,7 +102,7 @@ def cell_values(record: SendRecord) -> dict[str, str]:
 def row_cells(record: SendRecord) -> tuple[Text, ...]:
     """The row's cells, in column order."""
     status = status_text(record)
-    status.no_wrap, status.end = True, ""
+    status.no_wrap, status.overflow, status.end = True, "ellipsis", ""
     values = cell_values(record)
     return tuple(status if c is STATUS else _plain(values[c.key]) for c in COLUMNS)
 
@@ -186,6 +193,76 @@ class HistoryTable(DataTable[Text]):
         self.show(records, reset=True)
         if records:
             self.move_cursor(row=min(row, len(records) - 1), animate=False)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        """A body cell drawn straight from its one-line Text, as DataTable would draw it.
+
+        DataTable renders every cell through Rich's console (padding, wrapping,
+        line splitting): most of the time a screen of rows takes to draw. Our
+        cells are single-line, unwrapped Text, so the same segments come from
+        cropping the text and applying the same styles. Header cells, and any
+        cell this does not describe, go the stock way. Cached as DataTable does.
+        """
+        stock = row_index < self.fixed_rows or column_index < max(self.fixed_columns, 0)
+        row_key = None if stock else self._row_locations.get_key(row_index)
+        column_key = None if stock else self._column_locations.get_key(column_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row_key is None or column_key is None or row is None or row.height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        cache_key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        if cache_key in cache:
+            return cache[cache_key]
+        cell = self._data[row_key].get(column_key)
+        if not isinstance(cell, Text) or "\n" in cell.plain or "\t" in cell.plain:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre_style += component_style
+        padding = self.cell_padding
+        room = max(width - 2 * padding, 0)
+        text = cell.copy()
+        text.truncate(room, overflow=cell.overflow or "fold")  # as Rich crops a no_wrap line
+        # The space after the text is unstyled, as Rich pads a rendered line.
+        console = self.app.console
+        drawn = text.render(console, end="")  # the spans' styles; the Text's own comes next
+        if text.style:
+            drawn = Segment.apply_style(drawn, console.get_style(text.style))
+        segments = [
+            Segment(" " * padding),
+            *drawn,
+            Segment(" " * (room - text.cell_len + padding)),
+        ]
+        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
+        cache[cache_key] = lines
+        return lines
 
     def column_widths(self) -> dict[str, int]:
         """Column key → width in cells, as drawn now."""
