@@ -18,7 +18,9 @@ webhook profile pointing at it. Through a Pilot it times
 Each figure is the median over ``--repeat`` runs, twice: until the rows are in
 the table (the ``add_row`` call that completes them; the key is pressed and
 the screen's state observed without fixed sleeps) and until the first frame
-that paints them (the table's ``render_lines``). The reference is
+shown with them (the first ``App._display`` outside a batch after the table's
+``render_lines`` has drawn them: frames drawn while Textual holds the screen
+back, 50 ms after each switch, never reach the terminal). The reference is
 the page query whose answer fills the table (``History.search`` for one page;
 the screen's count comes after the rows) called directly on the same
 ``History`` in the same process, so the ratio says what the UI adds.
@@ -138,32 +140,46 @@ async def until(condition: Callable[[], bool], what: str) -> float:
 
 
 class TableWatch:
-    """When a table (by id) first holds given rows, and when a frame first paints them.
+    """When a table (by id) first holds given rows, and when a frame first shows them.
 
-    Wraps the widget class's ``clear``, ``add_row`` and ``render_lines`` in this
-    process only. ``filled_at``: the ``add_row`` call after which the armed
-    condition first holds (the rows are in the table). ``painted_at``: the
-    first ``render_lines`` call that finds it holding (the first frame that can
-    show them). A new list starts with ``clear``, so counting clears tells a
-    fresh answer from the same rows already there.
+    Wraps the widget class's ``clear``, ``add_row`` and ``render_lines``, and
+    ``App._display``, in this process only. ``filled_at``: the ``add_row`` call
+    after which the armed condition first holds (the rows are in the table).
+    ``painted_at``: the first frame handed to the terminal (``App._display``
+    outside a batch) after a ``render_lines`` call of the table found the
+    condition holding. A frame drawn while Textual holds updates back (it
+    does for 50 ms after every screen switch) is not shown, so it does not
+    count: the user sees the rows only in the next frame that is. A new list
+    starts with ``clear``, so counting clears tells a fresh answer from the
+    same rows already there.
     """
 
-    def __init__(self, widget_class: Any, widget_id: str) -> None:
+    def __init__(self, widget_class: Any, widget_id: str, app_class: Any) -> None:
         self.clears = 0
         self.condition: Callable[[], bool] | None = None
         self.filled_at = 0.0
+        self.drawn_at = 0.0
         self.painted_at = 0.0
         render: Callable[..., Any] = widget_class.render_lines
         add_row: Callable[..., Any] = widget_class.add_row
         clear: Callable[..., Any] = widget_class.clear
+        display: Callable[..., Any] = app_class._display
         watch = self
 
         def render_lines(widget: Any, crop: Any) -> Any:
             lines = render(widget, crop)
-            if widget.id == widget_id and watch.armed() and watch.condition():  # type: ignore[misc]
+            fresh = widget.id == widget_id and not watch.drawn_at and watch.armed()
+            if fresh and watch.condition():  # type: ignore[misc]
+                watch.drawn_at = time.perf_counter()
+            return lines
+
+        def displayed(app: Any, screen: Any, renderable: Any) -> Any:
+            result = display(app, screen, renderable)
+            shown = renderable is not None and not app._batch_count
+            if shown and watch.drawn_at and watch.armed():
                 watch.painted_at = time.perf_counter()
                 watch.condition = None
-            return lines
+            return result
 
         def added(widget: Any, *args: Any, **kwargs: Any) -> Any:
             key = add_row(widget, *args, **kwargs)
@@ -180,13 +196,14 @@ class TableWatch:
         widget_class.render_lines = render_lines
         widget_class.add_row = added
         widget_class.clear = cleared
+        app_class._display = displayed
 
     def armed(self) -> bool:
         return self.condition is not None
 
     def arm(self, condition: Callable[[], bool]) -> None:
         self.condition = condition
-        self.filled_at = self.painted_at = 0.0
+        self.filled_at = self.drawn_at = self.painted_at = 0.0
 
 
 def timed_direct(fn: Callable[[], object], repeat: int) -> float:
@@ -253,6 +270,7 @@ async def measure_ui(
     db: Path, repeat: int, page: int, port: int, code: str, client_id: str, bot_token: str
 ) -> dict[str, Any]:
     """Drive the app through the History screen; times, direct references and RSS samples."""
+    from textual.app import App
     from textual.widgets import DataTable, Input
 
     from b24notify.cli.demo import demo_config
@@ -281,7 +299,7 @@ async def measure_ui(
         times["in table"].append(sample[0])
         times["painted"].append(sample[1])
 
-    watch = TableWatch(DataTable, "history-table")
+    watch = TableWatch(DataTable, "history-table", App)
     async with app.run_test(size=(160, 48)) as pilot:
 
         async def settle() -> None:
@@ -437,7 +455,7 @@ def run_child(kind: str, *args: str) -> dict[str, Any]:
 def report(rows: int, ui: dict[str, Any], bare: dict[str, Any]) -> None:
     """Print the times and the memory as a table: figure, medians, ratio, bar."""
     print(f"\nhistory: {rows:,} rows, pages of {ui['page']}; medians over (n) runs")
-    print("in table: the rows are in the DataTable; painted: the first frame that draws them")
+    print("in table: the rows are in the DataTable; painted: the first frame shown with them")
     print("direct: the same page query on the same History, called directly in the same process")
     head = f"{'figure':48} {'in table':>9} {'painted':>8} {'direct':>7} {'× direct':>9} {'bar':>7}"
     print(f"\n{head}  (n)")
