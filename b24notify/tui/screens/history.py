@@ -79,7 +79,7 @@ class HistoryScreen(Screen[None]):
         Binding("c", "copy_curl", "Copy as curl", id="history.copy_curl"),
         Binding("x", "export('csv')", "Export", id="history.export"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="history.reload"),
-        Binding("escape", "clear_run", "All sends", id="history.clear_run"),
+        Binding("escape", "clear_run", "Clear run filter", id="history.clear_run"),
     ]
 
     class PageLoaded(Message):
