@@ -101,8 +101,9 @@ def cmd_ui(args: Any) -> int:
     from b24notify.tui.app import B24NotifyApp
 
     service = _service()
-    B24NotifyApp(service, profile_name=args.ui_profile, recover=True).run()
-    return 0
+    app = B24NotifyApp(service, profile_name=args.ui_profile, recover=True, offer_first_run=True)
+    app.run()
+    return int(app.return_code or 0)
 
 
 def cmd_demo(args: Any) -> int:

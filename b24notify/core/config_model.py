@@ -81,6 +81,8 @@ class Profile:
     max_retries: int = DEFAULT_MAX_RETRIES
     #: A throwaway profile pointing at the local sandbox portal (set by the demo).
     sandbox: bool = False
+    #: Lives only in this session (a sandbox started by the app): never saved.
+    ephemeral: bool = field(default=False, compare=False)
     #: Where each secret came from (file, environment, keyring, token store).
     sources: dict[str, SecretSource] = field(default_factory=dict, repr=False, compare=False)
     file_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)

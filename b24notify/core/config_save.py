@@ -118,6 +118,17 @@ def config_to_toml(config: Config, *, keyring: KeyringBackend | None = None) -> 
 _HEADER = "# b24notify configuration; every key is explained in config.example.toml.\n\n"
 
 
+def without_ephemeral(config: Config) -> Config:
+    """The config as it may be saved: session-only profiles (an app's sandbox) left out."""
+    from dataclasses import replace
+
+    kept = {name: p for name, p in config.profiles.items() if not p.ephemeral}
+    if len(kept) == len(config.profiles):
+        return config
+    default = config.default_profile if config.default_profile in kept else None
+    return replace(config, profiles=kept, default_profile=default)
+
+
 def save_config(
     config: Config, path: Path | None = None, *, keyring: KeyringBackend | None = None
 ) -> Path:
@@ -131,6 +142,7 @@ def save_config(
 
     from b24notify.core.secrets import write_private_file
 
+    config = without_ephemeral(config)
     target = path or config.path or paths.config_file()
     check_config(config, path=target)
     text = _HEADER + tomli_w.dumps(config_to_toml(config, keyring=keyring))

@@ -54,7 +54,9 @@ class SandboxChild:
 
     def profile(self, name: str = "sandbox") -> Any:
         """A webhook profile (in memory, never saved) for the sandbox's default bot."""
-        return sandbox_profile(self.port, self.code, self.client_id, self.bot_token, name=name)
+        return sandbox_profile(
+            self.port, self.code, self.client_id, self.bot_token, name=name, ephemeral=True
+        )
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the portal (terminate, then kill if it lingers) and close its log."""
@@ -71,9 +73,18 @@ class SandboxChild:
 
 
 def sandbox_profile(
-    port: int, code: str, client_id: str, bot_token: str, *, name: str = "sandbox"
+    port: int,
+    code: str,
+    client_id: str,
+    bot_token: str,
+    *,
+    name: str = "sandbox",
+    ephemeral: bool = False,
 ) -> Any:
-    """A webhook profile for the default bot of a sandbox listening on ``port``."""
+    """A webhook profile for the default bot of a sandbox listening on ``port``.
+
+    ``ephemeral``: the profile lives only in this session and is never saved.
+    """
     from b24notify.core.config import Profile
 
     return Profile(
@@ -84,6 +95,7 @@ def sandbox_profile(
         client_id=client_id,
         bot_token=bot_token,
         sandbox=True,
+        ephemeral=ephemeral,
     )
 
 

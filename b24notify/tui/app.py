@@ -19,6 +19,7 @@ error modal.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from b24notify.core.models import Draft
     from b24notify.core.service import Service
+    from b24notify.sandbox.child import SandboxChild
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
 """(title, help, callback) — one command palette entry."""
@@ -216,6 +218,7 @@ class B24NotifyApp(App[None]):
         sandbox_url: str | None = None,
         profile_name: str | None = None,
         recover: bool = False,
+        offer_first_run: bool = False,
     ) -> None:
         super().__init__()
         self.service = service
@@ -225,9 +228,14 @@ class B24NotifyApp(App[None]):
         self._first_frame_shown = False
         self._asking_quit = False
         self._after_first_frame: list[Callable[[], Any]] = []
+        self._finishing_start = False
+        self._exit_after_start: tuple[Any, int, Any] | None = None
         if recover:
             # Housekeeping opens the history file: it waits for the first frame.
             self.after_first_frame(lambda: self.run_job(self._recover, name="recover", thread=True))
+        self.sandbox_child: SandboxChild | None = None
+        if offer_first_run and not service.config.profiles:
+            self.after_first_frame(self._offer_first_run)
         if title_suffix:
             self.sub_title = title_suffix
         for name, entry in SCREENS.items():
@@ -266,7 +274,10 @@ class B24NotifyApp(App[None]):
         self._tell_screens("templates_changed", message.name, deleted=message.deleted)
 
     async def on_profiles_screen_profiles_changed(self, message: Any) -> None:
-        """Profiles were saved: screens that offer profiles show the new set."""
+        await self.profiles_changed()
+
+    async def profiles_changed(self) -> None:
+        """Profiles changed: screens that offer profiles show the new set."""
         for name in SCREENS:
             react = getattr(self.screen_of(name), "profiles_changed", None)
             if callable(react):
@@ -308,6 +319,53 @@ class B24NotifyApp(App[None]):
             title="Unknown outcome",
             severity="warning",
             timeout=15,
+        )
+
+    # ---- first run ------------------------------------------------------------
+
+    def _offer_first_run(self) -> None:
+        from b24notify.tui.screens.first_run import FirstRunDialog
+
+        async def chosen(choice: str | None) -> None:
+            if choice == "sandbox":
+                await self.use_sandbox()
+            elif choice == "profile":
+                await self.switch_mode("profiles")
+                new = getattr(self.screen_of("profiles"), "action_new", None)
+                if callable(new):
+                    new()
+
+        self.push_screen(FirstRunDialog(), chosen)
+
+    async def use_sandbox(self) -> None:
+        """Start a sandbox portal beside the app and send with it until the app ends.
+
+        Its profile lives in this session only: saving profiles leaves it out.
+        """
+        from dataclasses import replace
+
+        from b24notify.core import paths
+        from b24notify.sandbox.child import start_sandbox_child
+
+        if self.sandbox_child is None:
+            self.sandbox_child = start_sandbox_child(paths.data_dir() / "sandbox.log")
+        child = self.sandbox_child
+        self.sandbox_url = child.url
+        config = self.service.config
+        profile = child.profile()
+        config = replace(
+            config,
+            profiles={**config.profiles, profile.name: profile},
+            default_profile=profile.name,
+        )
+        await self.service.use_config(config)
+        self.profile_name = profile.name
+        await self.profiles_changed()
+        self.notify(
+            f"A sandbox portal runs at {child.url} while the app is open. Pick a template, "
+            "send to dialog 42 or chat42, and watch it arrive in the Sandbox inbox (f5).",
+            title="Sandbox ready",
+            timeout=12,
         )
 
     def quit_warnings(self) -> list[str]:
@@ -388,8 +446,33 @@ class B24NotifyApp(App[None]):
         # The frame has been handed to the terminal (or, headless, would have been).
         self._first_frame_shown = True
         pending, self._after_first_frame = self._after_first_frame, []
-        for callback in pending:
-            self.call_later(callback)
+        if pending:
+            self._finishing_start = True
+            self.call_later(self._finish_start, pending)
+
+    async def _finish_start(self, pending: list[Callable[[], Any]]) -> None:
+        """Run the deferred start-up work; an exit asked for meanwhile waits for it.
+
+        Quitting while Compose mounts its panels let Textual tear the widgets
+        down under a mounting ``Select``, which then failed in its own handler.
+        """
+        import inspect
+
+        try:
+            for callback in pending:
+                result = callback()
+                if inspect.isawaitable(result):
+                    await result
+        finally:
+            self._finishing_start = False
+            if self._exit_after_start is not None:
+                super().exit(*self._exit_after_start)
+
+    def exit(self, result: Any = None, return_code: int = 0, message: Any = None) -> None:
+        if self._finishing_start:
+            self._exit_after_start = (result, return_code, message)
+            return
+        super().exit(result, return_code, message)
 
     def settle(self) -> None:
         """Called once the first screen is up and filled: startup is over.
@@ -452,11 +535,27 @@ class B24NotifyApp(App[None]):
         message = f"{type(error).__name__}: {error}" if error is not None else "Unknown error."
         self.push_screen(ErrorDialog(title or "Something went wrong", message, detail))
 
+    def on_mount(self) -> None:
+        import asyncio
+        import signal
+
+        # SIGTERM ends the app the way ctrl+q does: the terminal is restored and
+        # whatever the app started (a sandbox, a demo's home) is cleaned up.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+
     async def on_unmount(self) -> None:
+        import asyncio
+        import signal
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         if self._settled:
             import gc
 
             gc.unfreeze()  # whatever outlives the app (tests, embedding) can be collected again
+        if self.sandbox_child is not None:
+            self.sandbox_child.stop()
         await self.service.aclose()
 
 

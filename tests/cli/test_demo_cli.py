@@ -1,4 +1,4 @@
-"""``b24notify demo`` in a real pseudo-terminal: a closed terminal leaves nothing behind."""
+"""``b24notify demo`` in a real pseudo-terminal: ended by a signal, it leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import sys
 import termios
 import time
 from pathlib import Path
+
+import pytest
 
 MARKER = b"Pick a template"
 
@@ -31,7 +33,16 @@ def read_until(fd: int, needle: bytes, timeout: float) -> bytes:
     return seen
 
 
-def test_closing_the_terminal_removes_the_demo_home_and_stops_the_sandbox(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "exit_code"),
+    [
+        pytest.param(signal.SIGHUP, 128 + signal.SIGHUP, id="terminal-closed"),
+        pytest.param(signal.SIGTERM, 0, id="terminated"),
+    ],
+)
+def test_a_demo_ended_by_a_signal_leaves_nothing_behind(
+    tmp_path: Path, signum: int, exit_code: int
+) -> None:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
     env = {**os.environ, "TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
@@ -54,8 +65,11 @@ def test_closing_the_terminal_removes_the_demo_home_and_stops_the_sandbox(tmp_pa
             ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
         ).stdout.split()
         assert children, "the sandbox runs as a child"
-        proc.send_signal(signal.SIGHUP)
-        assert proc.wait(timeout=15) == 128 + signal.SIGHUP
+        proc.send_signal(signum)
+        if signum == signal.SIGTERM:
+            # Ended like ctrl+q: the terminal gets its screen back.
+            assert b"\x1b[?1049l" in read_until(master, b"\x1b[?1049l", 15)
+        assert proc.wait(timeout=15) == exit_code
     finally:
         if proc.poll() is None:
             proc.kill()

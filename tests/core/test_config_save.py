@@ -434,3 +434,21 @@ def test_any_valid_config_round_trips(isolated_home: Path, items: list[Profile])
         config = upsert_profile(config, profile)
     path = save_config(config, isolated_home / "round.toml")
     assert load_config(path) == config
+
+
+def test_a_session_only_profile_is_never_written(tmp_path: Path) -> None:
+    from b24notify.sandbox.child import sandbox_profile
+
+    kept = Profile(name="support", webhook="https://example.bitrix24.com/rest/1/abc/", bot_id=3)
+    sandbox = sandbox_profile(45000, "sandbox-code", "cid", "tok", ephemeral=True)
+    config = Config(profiles={"support": kept, "sandbox": sandbox}, default_profile="sandbox")
+    target = save_config(config, tmp_path / "config.toml")
+    text = target.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert list(data["profiles"]) == ["support"]
+    assert "default_profile" not in data  # it named the sandbox
+    assert "sandbox-code" not in text
+    persistent = replace(sandbox, ephemeral=False)
+    config = Config(profiles={"sandbox": persistent}, default_profile="sandbox")
+    data = tomllib.loads(save_config(config, tmp_path / "kept.toml").read_text(encoding="utf-8"))
+    assert data["default_profile"] == "sandbox" and data["profiles"]["sandbox"]["sandbox"] is True
