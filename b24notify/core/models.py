@@ -72,3 +72,7 @@ class Draft:
     template: str
     values: dict[str, Any] = field(default_factory=dict)
     options: SendOptions = field(default_factory=SendOptions)
+    # The API version the draft was sent with, when it comes back from history:
+    # the UI selects it. None: the profile's (or the caller's) choice. Sends
+    # and previews still take the API from their ``api`` argument.
+    api: ApiVersion | None = None

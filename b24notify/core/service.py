@@ -108,6 +108,25 @@ class BotInfo:
     code: str = ""
 
 
+@dataclass(frozen=True)
+class EditTarget:
+    """The sent message an edit replaces, and the call that replaces it.
+
+    An edit can change the content only: the message stays in its dialog, from
+    its bot, on the portal of its profile, and the update goes through the API
+    that sent it.
+    """
+
+    history_id: int
+    message_id: int | None
+    profile: str
+    api: ApiVersion
+    method: str
+    dialog_id: str | None
+    bot_id: int | None
+    template: str
+
+
 @dataclass
 class PreparedSend:
     """A rendered, validated request: what ``send`` records and sends.
@@ -174,6 +193,8 @@ class Service:
         self._transport_factory = transport_factory
         self._token_store = token_store
         self._clients: dict[str, B24Client] = {}
+        # A delivered row's target never changes; Compose previews an edit per keystroke.
+        self._edit_targets: dict[int, EditTarget] = {}
 
     # ---- composition helpers -------------------------------------------------
 
@@ -287,19 +308,37 @@ class Service:
         profile: Profile | None = None,
         api: ApiVersion | None = None,
         template: Template | None = None,
+        edit_of: int | None = None,
     ) -> Preview:
         """Render, build and validate a draft; never raises for bad input.
 
         ``template`` renders in place of the one named by the draft (the
         editor's unsaved text, from ``TemplateLibrary.from_toml``).
+
+        ``edit_of`` previews what ``edit`` would call for that history row
+        instead of a new send: the update method of the row's API on its
+        message id, bot and dialog (``api`` and the draft's dialog and bot do
+        not apply; without ``profile``, the row's profile is used).
         """
         from b24notify.core import payload
         from b24notify.core.export import mask_params, mask_url
         from b24notify.core.templates import parse_values, render
 
+        target: EditTarget | None = None
+        target_problem: Problem | None = None
+        if edit_of is not None:
+            try:
+                target = self.edit_target(edit_of)
+            except B24NotifyError as err:
+                target_problem = Problem("MESSAGE_ID_ERROR", "MESSAGE_ID", str(err))
+        if profile is None and target is not None:
+            profile = self._maybe_profile(target.profile)
         prof = profile if profile is not None else self._maybe_profile()
-        api = api or (prof.api if prof else "v1")
-        method = payload.method_for(api)
+        if target is not None:
+            api, method = target.api, target.method
+        else:
+            api = api or (prof.api if prof else "v1")
+            method = _update_method(api) if edit_of else payload.method_for(api)
         result = Preview(template=draft.template, api=api, method=method)
         if prof is not None:
             result.url = mask_url(prof.method_url(method))
@@ -323,8 +362,13 @@ class Service:
             result.error = err
             return result
         result.rendered = rendered
-        _options, params, result.problems = _build_request(rendered, draft.options, prof, api)
-        result.params = mask_params(params)
+        if edit_of is not None:
+            params, result.problems = self._preview_update(
+                target, target_problem, rendered, draft.options, prof
+            )
+        else:
+            _options, params, result.problems = _build_request(rendered, draft.options, prof, api)
+        result.params = mask_params(params) if params is not None else None
         result.sizes = {
             part: payload.part_size(value)
             for part, value in (
@@ -354,9 +398,62 @@ class Service:
             auth=prof.auth_kind if prof is not None else "webhook",
         )
 
-    def _maybe_profile(self) -> Profile | None:
+    def _preview_update(
+        self,
+        target: EditTarget | None,
+        target_problem: Problem | None,
+        rendered: Rendered,
+        options: SendOptions,
+        prof: Profile | None,
+    ) -> tuple[dict[str, Any] | None, list[Problem]]:
+        """The update params for an edit preview (secrets still in) and every problem."""
+        if target is None or target.message_id is None:
+            problem = target_problem or Problem(
+                "MESSAGE_ID_ERROR",
+                "MESSAGE_ID",
+                f"History row {target.history_id if target else '?'} has no message id: "
+                "it was never delivered, so there is nothing to edit.",
+            )
+            return None, [problem]
+        problems: list[Problem] = []
+        if prof is None or prof.name != target.profile:
+            problems.append(
+                Problem(
+                    "EDIT_PROFILE",
+                    "profile",
+                    f"The message was sent with profile {target.profile!r}: only that profile "
+                    "can edit it.",
+                )
+            )
+        if not rendered.message.strip():
+            problems.append(
+                Problem(
+                    "MESSAGE_EMPTY",
+                    "fields.message" if target.api == "v2" else "MESSAGE",
+                    "The new text is empty, and an update with an empty text deletes the "
+                    "message: write a text, or delete the message from History.",
+                )
+            )
+            return None, problems
+        # The content (and the bot's secret) is checked as the portal checks a send of
+        # it to the same dialog; what an edit cannot change (dialog, flags) is left out.
+        where = SendOptions(
+            dialog_id=target.dialog_id or "0",
+            bot_id=target.bot_id,
+            url_preview=options.url_preview,
+        )
+        _options, _send, found = _build_request(rendered, where, prof, target.api)
+        problems += [p for p in found if _edit_path(p.path)]
         try:
-            return self.profile()
+            _method, params = _update_request(target, rendered, options, prof)
+        except UsageError as err:
+            problems.append(Problem("MESSAGE_ID_ERROR", "MESSAGE_ID", str(err)))
+            return None, problems
+        return params, problems
+
+    def _maybe_profile(self, name: str | None = None) -> Profile | None:
+        try:
+            return self.profile(name)
         except ConfigError:
             return None
 
@@ -499,31 +596,46 @@ class Service:
                 if isinstance(flags, Mapping) and key in flags:
                     setattr(options, attr, flags[key] in (True, "Y"))
         return Draft(
-            template=record.template or "", values=dict(record.values or {}), options=options
+            template=record.template or "",
+            values=dict(record.values or {}),
+            options=options,
+            api=_api(record.api),
         )
+
+    def edit_target(self, history_id: int) -> EditTarget:
+        """What an edit of a history row replaces, and with which call (UsageError: no row)."""
+        cached = self._edit_targets.get(history_id)
+        if cached is not None:
+            return cached
+        record = self._record(history_id)
+        api = _api(record.api)
+        target = EditTarget(
+            history_id=history_id,
+            message_id=record.message_id,
+            profile=record.profile,
+            api=api,
+            method=_update_method(api),
+            dialog_id=record.dialog_id,
+            bot_id=record.bot_id,
+            template=record.template or "",
+        )
+        if target.message_id is not None:
+            self._edit_targets[history_id] = target
+        return target
 
     async def edit(
         self, history_id: int, draft: Draft, *, profile: Profile | None = None
     ) -> SendOutcome:
         """Replace the text/attach/keyboard of a sent message on the portal."""
-        from b24notify.core import payload
         from b24notify.core.templates import parse_values, render
 
-        record = self._record(history_id)
-        if record.message_id is None:
+        target = self.edit_target(history_id)
+        if target.message_id is None:
             raise UsageError(f"History row {history_id} has no message id: it was never delivered.")
-        prof = profile or self.profile(record.profile)
+        prof = profile or self.profile(target.profile)
         template = self.template(draft.template)
         rendered = render(template, parse_values(template, draft.values))
-        method, params = payload.build_update_params(
-            _api(record.api),
-            message_id=record.message_id,
-            bot_id=record.bot_id,
-            rendered=rendered,
-            url_preview=draft.options.url_preview,
-            client_id=prof.client_id if prof.auth_kind == "webhook" else None,
-            bot_token=prof.bot_token if prof.auth_kind == "webhook" else None,
-        )
+        method, params = _update_request(target, rendered, draft.options, prof)
         return await self._simple_call(prof, method, params, history_id, "edited")
 
     async def delete_message(
@@ -649,6 +761,49 @@ def _build_request(
     problems = payload.build_warnings(rendered, options, api)
     problems += payload.validate_params(params, api, auth=auth)
     return options, params, problems
+
+
+_EDIT_KEYS = frozenset(
+    {"MESSAGE", "ATTACH", "KEYBOARD", "MENU", "message", "attach", "keyboard", "menu"}
+    | {"CLIENT_ID", "botToken"}  # an update carries the bot's secret as a send does
+)
+
+
+def _edit_path(path: str) -> bool:
+    """True when a validator path points at what an edit sends too (content, bot secret)."""
+    head, _, rest = path.partition(".")
+    if head == "fields":
+        head = rest.partition(".")[0]
+    return head.split("[", 1)[0] in _EDIT_KEYS
+
+
+def _update_request(
+    target: EditTarget, rendered: Rendered, options: SendOptions, profile: Profile | None
+) -> tuple[str, dict[str, Any]]:
+    """``(method, params)`` of the update that replaces ``target`` with ``rendered``.
+
+    The params carry the real webhook bot secret; callers mask them before
+    showing or storing them.
+    """
+    from b24notify.core import payload
+
+    webhook = profile is not None and profile.auth_kind == "webhook"
+    return payload.build_update_params(
+        target.api,
+        message_id=target.message_id or 0,
+        bot_id=target.bot_id,
+        rendered=rendered,
+        url_preview=options.url_preview,
+        client_id=profile.client_id if webhook and profile else None,
+        bot_token=profile.bot_token if webhook and profile else None,
+    )
+
+
+def _update_method(api: ApiVersion) -> str:
+    """The method that edits a sent message in an API version."""
+    from b24notify.core import payload
+
+    return payload.V2_UPDATE if api == "v2" else payload.V1_UPDATE
 
 
 def _api(value: str) -> ApiVersion:
