@@ -234,6 +234,7 @@ class B24NotifyApp(App[None]):
             # Housekeeping opens the history file: it waits for the first frame.
             self.after_first_frame(lambda: self.run_job(self._recover, name="recover", thread=True))
         self.sandbox_child: SandboxChild | None = None
+        self.after_first_frame(self._config_notices)
         if offer_first_run and not service.config.profiles:
             self.after_first_frame(self._offer_first_run)
         if title_suffix:
@@ -319,6 +320,47 @@ class B24NotifyApp(App[None]):
             title="Unknown outcome",
             severity="warning",
             timeout=15,
+        )
+
+    # ---- what the config asked for but could not get -----------------------
+
+    def _config_notices(self) -> None:
+        """Say, in the UI, what the terminal's scrollback would otherwise swallow."""
+        config = self.service.config
+        for warning in getattr(config, "warnings", ()):
+            self.notify(str(warning), title="Config", severity="warning", timeout=15)
+        theme = getattr(config, "theme", None)
+        if theme and theme not in self.available_themes:
+            names = ", ".join(sorted(self.available_themes))
+            self.notify(
+                f"theme: there is no theme {theme!r}; the themes are {names}.",
+                title="Config",
+                severity="warning",
+                timeout=15,
+            )
+        if getattr(config, "keys", None):
+            self.run_job(self._check_keys, name="check-keys", thread=True)
+
+    class UnknownKeys(Message):
+        def __init__(self, ids: list[str]) -> None:
+            super().__init__()
+            self.ids = ids
+
+    def _check_keys(self) -> None:
+        known = binding_ids()
+        unknown = [str(i) for i in dict(self.service.config.keys) if str(i) not in known]
+        if unknown:
+            self.post_message(self.UnknownKeys(unknown))
+
+    def on_b24notify_app_unknown_keys(self, message: UnknownKeys) -> None:
+        names = ", ".join(repr(i) for i in message.ids)
+        self.notify(
+            f"[keys]: no key has the id {names}, so nothing was remapped for it; "
+            "the help screen (f1) lists each key's id, e.g. compose.send.",
+            title="Config",
+            severity="warning",
+            timeout=15,
+            markup=False,
         )
 
     # ---- first run ------------------------------------------------------------
@@ -411,19 +453,42 @@ class B24NotifyApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.key_sections()))
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """(where, [(key, action, binding id)]) for the keys in reach on the current screen.
+
+        The screen's own keys come first, then the app's, then those of our
+        widgets in focus. Text-editing keys of Textual's inputs are left out: they
+        are the same in every terminal app and buried the screen's own keys.
+        """
+        screen = self.screen
+        own: dict[str, list[tuple[str, str, str]]] = {}
+        widgets: dict[str, list[tuple[str, str, str]]] = {}
+        everywhere: list[tuple[str, str, str]] = []
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.system or key == self.COMMAND_PALETTE_BINDING:
+                continue
+            node = active.node
+            row = (key_label(key), binding.description, binding.id or "")
+            if not binding.id:
+                continue  # Textual's own (focus moves, text editing): the same everywhere
+            if isinstance(node, App):
+                everywhere.append(row)
+            elif node is screen:
+                own.setdefault(_where(node), []).append(row)
+            else:
+                widgets.setdefault(_where(node), []).append(row)
+        everywhere.append(("ctrl+p", "Command palette", ""))
+        return [*own.items(), ("Everywhere", everywhere), *widgets.items()]
 
     def key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The keys in reach on the current screen, grouped by where they are defined."""
-        sections: dict[str, list[tuple[str, str]]] = {}
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description or binding.system:
-                continue
-            where = _where(active.node)
-            sections.setdefault(where, []).append((key_label(key), binding.description))
-        sections.setdefault("Everywhere", []).append(("ctrl+p", "Command palette"))
-        return list(sections.items())
+        return [
+            (where, [(key, action) for key, action, _ in rows])
+            for where, rows in self.help_sections()
+        ]
 
     def after_first_frame(self, callback: Callable[[], Any]) -> None:
         """Run ``callback`` once the first frame is on the terminal.
@@ -557,6 +622,33 @@ class B24NotifyApp(App[None]):
         if self.sandbox_child is not None:
             self.sandbox_child.stop()
         await self.service.aclose()
+
+
+def binding_ids() -> set[str]:
+    """Every binding id of the app, its screens and widgets (imports all of them)."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding as _Binding
+    from textual.dom import DOMNode
+
+    import b24notify.tui.screens
+    import b24notify.tui.widgets
+
+    for package in (b24notify.tui.screens, b24notify.tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    ids: set[str] = set()
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("b24notify."):
+            continue
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, _Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
 
 
 def key_label(key: str) -> str:

@@ -60,7 +60,9 @@ def commented_keys(text: str) -> set[str]:
                 parts[1] = "*"
             table = ".".join(parts)
             continue
-        entry = re.match(r"#\s?([a-z_]+) = ", line)
+        # Binding ids hold dots, so [keys] shows them quoted.
+        key_pattern = r'"[^"]+"' if table == "keys" else r"[a-z_]+"
+        entry = re.match(rf"#\s?({key_pattern}) = ", line)
         if entry:
             key = entry[1]
             keys.add("keys.*" if table == "keys" else f"{table}.{key}" if table else key)

@@ -119,7 +119,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, sections: Iterable[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: Iterable[tuple[str, Sequence[tuple[str, str, str]]]]) -> None:
         super().__init__(classes="dialog-screen")
         self.sections = [(title, list(rows)) for title, rows in sections]
 
@@ -128,19 +128,20 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Keys", id="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static(
-                "Every action is also in the command palette (ctrl+p). "
-                "Keys can be remapped in the config file's [keys] table by binding id.",
+                "Every action is also in the command palette (ctrl+p). Remap a key in the "
+                'config file\'s [keys] table by its id, e.g. "compose.send" = "ctrl+j".',
                 id="help-note",
+                markup=False,
             )
             with Horizontal(id="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
 
     def on_mount(self) -> None:
         table = self.query_one("#help-keys", DataTable)
-        table.add_columns("Key", "Action", "Where")
+        table.add_columns("Key", "Action", "Where", "Id")
         for title, rows in self.sections:
-            for key, description in rows:
-                table.add_row(key, description, title)
+            for key, description, binding_id in rows:
+                table.add_row(key, description, title, binding_id)
         table.focus()
 
     @on(Button.Pressed, "#close")
