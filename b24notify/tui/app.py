@@ -248,9 +248,20 @@ class B24NotifyApp(App[None]):
         keys = getattr(config, "keys", None)
         if keys:
             self.set_keymap({str(k): str(v) for k, v in dict(keys).items()})
-        theme = getattr(config, "theme", None)
+        from b24notify.tui.ui_state import load_state, theme_to_use
+
+        theme = theme_to_use(getattr(config, "theme", None), load_state())
         if theme and theme in self.available_themes:
             self.theme = theme
+        self._remember_theme = True
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the app (ctrl+t, the palette) is the theme next time too."""
+        if not getattr(self, "_remember_theme", False):
+            return
+        from b24notify.tui.ui_state import save_state
+
+        save_state({"theme": theme, "config_theme": getattr(self.service.config, "theme", None)})
 
     # ---- navigation ---------------------------------------------------------
 
