@@ -150,7 +150,9 @@ class HistoryTable(DataTable[Text]):
     def _ensure_columns(self) -> None:
         if not self.columns:
             for column in COLUMNS:
-                self.add_column(column.label, key=column.key, width=column.least)
+                # Text, not str: a str label goes through Rich's markup parser, whose
+                # first use imports its emoji table (~20 ms on a first visit).
+                self.add_column(Text(column.label), key=column.key, width=column.least)
 
     def on_mount(self) -> None:
         self._ensure_columns()
