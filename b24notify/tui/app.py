@@ -162,6 +162,12 @@ class B24Commands(Provider):
                 binding.tooltip or f"key: {key_label(key)}",
                 _runner(app, binding.action, active.node),
             )
+        if app.sandbox_child is None:
+            yield (
+                "Try a sandbox portal",
+                "Start a local Bitrix24 stand-in for this session and send with it",
+                lambda: app.run_worker(app.use_sandbox(), group="sandbox", exclusive=True),
+            )
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
             yield from extra()

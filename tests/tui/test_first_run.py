@@ -13,7 +13,7 @@ from b24notify.core import paths
 from b24notify.core.config import Config
 from b24notify.core.history import History
 from b24notify.core.service import Service
-from b24notify.tui.app import B24NotifyApp
+from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.compose import ComposeScreen
 from b24notify.tui.screens.first_run import FirstRunDialog
 from b24notify.tui.screens.profiles import ProfilesScreen
@@ -84,7 +84,9 @@ async def test_the_profile_choice_opens_a_new_profile_form(tmp_path: Path) -> No
         assert app.sandbox_child is None
 
 
-async def test_later_leaves_compose_as_it_is(tmp_path: Path) -> None:
+async def test_later_leaves_compose_and_the_palette_still_offers_the_sandbox(
+    tmp_path: Path,
+) -> None:
     app = B24NotifyApp(bare_service(tmp_path), offer_first_run=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, FirstRunDialog))
@@ -92,3 +94,14 @@ async def test_later_leaves_compose_as_it_is(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
         assert app.sandbox_child is None
         assert app.service.config.profiles == {}
+        # The inbox, opened before there is a sandbox, starts watching once there is one.
+        await pilot.press("f5")
+        inbox = await wait_for(pilot, lambda: app.screen_of("inbox"))
+        assert inbox.url is None
+        commands = {title: run for title, _, run in B24Commands(app.screen)._commands()}
+        commands["Try a sandbox portal"]()
+        await wait_for(pilot, lambda: app.sandbox_child is not None)
+        child = app.sandbox_child
+        assert child is not None
+        await wait_for(pilot, lambda: inbox.url == child.url)
+        await wait_for(pilot, lambda: inbox.polls > 0, timeout=30)

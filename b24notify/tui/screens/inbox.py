@@ -141,6 +141,20 @@ class InboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
+        self._start()
+
+    async def profiles_changed(self) -> None:
+        """A sandbox started from the app (or a sandbox profile saved) is watched from now on."""
+        if self.url is not None or not self.is_mounted:
+            return
+        app: Any = self.app
+        self.url, self.profile = sandbox_url_for(
+            self.service, getattr(app, "sandbox_url", None), getattr(app, "profile_name", None)
+        )
+        if self.url is not None:
+            self._start()
+
+    def _start(self) -> None:
         chat = self.query_one(ChatPreview)
         if self.url is None:
             chat.clear(
