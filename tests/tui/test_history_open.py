@@ -127,3 +127,34 @@ async def test_cells_show_the_stored_values(
             for n, r in zip((2, 1, 0), stored, strict=True)
         ]
         assert [r[1] for r in rows] == ["unknown", "failed", "sent ✗del"]
+
+
+async def test_theme_changes_restyle_history_on_it_and_away_from_it(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    """The first visit skips Textual's restyling on resume; a theme change still reaches it."""
+    history = History(tmp_path / "h.sqlite3")
+    fill_history(history, 3)
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first_theme = app.theme
+        other = "textual-light" if app.current_theme.dark else "textual-dark"
+        await pilot.press("f3")
+        screen = await wait_for(pilot, lambda: app.screen_of("history"))
+        await settled(pilot, screen)
+        table = screen.query_one(HistoryTable)
+        before = table.styles.background
+
+        app.theme = other  # while History is shown, before it was ever left
+        await wait_for(pilot, lambda: table.styles.background != before)
+        changed = table.styles.background
+
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.current_mode == "compose")
+        app.theme = first_theme  # while History is away
+        await pilot.pause()
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.current_mode == "history")
+        await wait_for(pilot, lambda: table.styles.background == before)
+        assert changed != before

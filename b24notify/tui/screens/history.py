@@ -160,11 +160,17 @@ class HistoryScreen(Screen[None]):
     def on_screen_suspend(self) -> None:
         self._stale = True
 
-    def on_screen_resume(self) -> None:
-        # Coming back (after a send, a resend…) shows the newest rows. The first
-        # visit loads from on_mount, once the table exists, and only there.
-        if self._table_ready and self._stale:
-            self._stale = False
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._stale:
+            # Not suspended since it was built: its widgets were styled as they
+            # mounted, from the stylesheet as it is, and the first page is on its
+            # way. Textual would restyle the whole screen once per resume (a first
+            # switch sends two), a sixth of the first open.
+            event.refresh_styles = False
+            return
+        # Coming back (after a send, a resend…) shows the newest rows.
+        self._stale = False
+        if self._table_ready:
             self.reload()
 
     @property
