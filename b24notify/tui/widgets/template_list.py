@@ -35,8 +35,10 @@ class Entry:
         return self.name.rpartition("/")[0]
 
     def matches(self, words: Sequence[str]) -> bool:
+        """Every word is in the name, title, description or tags (``#tag`` as shown works too)."""
         hay = " ".join((self.name, self.title, self.description, *self.tags)).lower()
-        return all(word in hay for word in words)
+        tags = {f"#{tag.lower()}" for tag in self.tags}
+        return all(word in tags or word.lstrip("#") in hay for word in words)
 
 
 def entry_of(info: Any) -> Entry:
