@@ -12,13 +12,14 @@ import difflib
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from b24notify.core.errors import TemplateError
+from b24notify.core.template_lines import KeyPath, key_line
 from b24notify.core.template_vars import DIALOG_RE, VAR_TYPES, VarSpec, convert
 
 PARTS = ("message", "attach", "keyboard", "menu")
@@ -105,49 +106,48 @@ class _Checker:
         self.name = name
         self.path = path
 
-    def fail(self, reason: str, key: str | None = None) -> TemplateFileError:
-        line = find_key_line(self.text, key) if key else None
+    def fail(self, reason: str, key: str | None = None, at: KeyPath = ()) -> TemplateFileError:
+        """The error about ``key``, at the line of the key path ``at`` (or of ``key``).
+
+        Paths are exact where dotted names are not: a quoted name may hold a
+        dot, and an array item has a line of its own.
+        """
+        where = at or key
+        line = find_key_line(self.text, where) if where and self.text else None
         return TemplateFileError(
             reason, file=self.file, name=self.name, path=self.path, line=line, key=key
         )
 
-    def known_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    def known_keys(
+        self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str, at: KeyPath = ()
+    ) -> None:
         for key in table:
             if key not in allowed:
                 dotted = prefix + key
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
-                raise self.fail(f"unknown key '{dotted}' ({hint})", dotted)
+                raise self.fail(f"unknown key '{dotted}' ({hint})", dotted, (*at, key))
 
-    def typed(self, value: Any, kinds: tuple[type, ...], key: str) -> Any:
+    def typed(self, value: Any, kinds: tuple[type, ...], key: str, at: KeyPath = ()) -> Any:
         ok = isinstance(value, kinds) and not (
             isinstance(value, bool) and bool not in kinds and int in kinds
         )
         if not ok:
             want = " or ".join(_TYPE_WORDS.get(k, k.__name__) for k in kinds)
-            raise self.fail(f"'{key}' must be {want}, not {_describe(value)}", key)
+            raise self.fail(f"'{key}' must be {want}, not {_describe(value)}", key, at)
         return value
 
-    def table(self, value: Any, key: str) -> dict[str, Any]:
-        return dict(self.typed(value, (dict,), key))
+    def table(self, value: Any, key: str, at: KeyPath = ()) -> dict[str, Any]:
+        return dict(self.typed(value, (dict,), key, at))
 
 
-def find_key_line(text: str, dotted: str) -> int | None:
-    """Best-effort 1-based line of a dotted key (``vars.ticket.type``) in TOML text."""
-    *table, key = dotted.split(".")
-    header: list[str] = []
-    key_re = re.compile(r"""^\s*["']?""" + re.escape(key) + r"""["']?\s*=""")
-    table_re = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-    for number, line in enumerate(text.splitlines(), start=1):
-        found = table_re.match(line)
-        if found:
-            header = [part.strip().strip("\"'") for part in found.group(1).split(".")]
-            if header == [*table, key]:
-                return number  # the key is itself a table: point at its header
-            continue
-        if header == table and key_re.match(line):
-            return number
-    return None
+def find_key_line(text: str, dotted: str | Sequence[str | int]) -> int | None:
+    """The exact 1-based line of a key (``vars.ticket.type``) or table in TOML text; None if absent.
+
+    ``dotted`` may also be a sequence of parts, with ints for array positions
+    (``("tags", 2)``). See template_lines for how keys are found.
+    """
+    return key_line(text, dotted)
 
 
 def read_template_file(
@@ -197,18 +197,18 @@ def check_template_data(
 ) -> dict[str, Any]:
     """Check the shape of template data (from TOML or built in the editor)."""
     ck = _Checker(text, file=file, name=name, path=path)
-    ck.known_keys(data, TOP_KEYS, "")
+    ck.known_keys(data, TOP_KEYS, "", ())
     for key in ("name", "description"):
         if key in data:
             ck.typed(data[key], (str,), key)
     if "tags" in data:
-        for tag in ck.typed(data["tags"], (list,), "tags"):
-            ck.typed(tag, (str,), "tags")
+        for index, tag in enumerate(ck.typed(data["tags"], (list,), "tags")):
+            ck.typed(tag, (str,), "tags", ("tags", index))
     _check_send(ck, data.get("send", {}))
     for var_name, spec in ck.table(data.get("vars", {}), "vars").items():
         _check_var(ck, var_name, spec)
     body = ck.table(data.get("body", {}), "body")
-    ck.known_keys(body, PARTS, "body.")
+    ck.known_keys(body, PARTS, "body.", ("body",))
     for part, source in body.items():
         ck.typed(source, (str,), f"body.{part}")
     return {key: data[key] for key in TOP_KEYS if key in data}
@@ -216,7 +216,7 @@ def check_template_data(
 
 def _check_send(ck: _Checker, value: Any) -> None:
     send = ck.table(value, "send")
-    ck.known_keys(send, SEND_KEYS, "send.")
+    ck.known_keys(send, SEND_KEYS, "send.", ("send",))
     if "dialog_id" in send:
         dialog = ck.typed(send["dialog_id"], (str, int), "send.dialog_id")
         if not DIALOG_RE.match(str(dialog).strip()):
@@ -234,36 +234,42 @@ def _check_send(ck: _Checker, value: Any) -> None:
 
 def _check_var(ck: _Checker, var_name: str, value: Any) -> None:
     prefix = f"vars.{var_name}"
-    spec = ck.table(value, prefix)
+    # Lines are looked up by parts: a quoted name such as "a.b" holds a dot.
+    at: KeyPath = ("vars", var_name)
+    spec = ck.table(value, prefix, at)
     if not VAR_NAME_RE.match(var_name):
         raise ck.fail(
             f"variable name '{var_name}' must be letters, digits and _ (not starting with a digit)",
             prefix,
+            at,
         )
     if var_name in RESERVED_NAMES:
-        raise ck.fail(f"'{var_name}' is a reserved name; pick another variable name", prefix)
-    ck.known_keys(spec, VAR_KEYS, prefix + ".")
+        raise ck.fail(f"'{var_name}' is a reserved name; pick another variable name", prefix, at)
+    ck.known_keys(spec, VAR_KEYS, prefix + ".", at)
     for key in ("label", "help"):
         if key in spec:
-            ck.typed(spec[key], (str,), f"{prefix}.{key}")
+            ck.typed(spec[key], (str,), f"{prefix}.{key}", (*at, key))
     if "required" in spec:
-        ck.typed(spec["required"], (bool,), f"{prefix}.required")
-    kind = ck.typed(spec.get("type", "text"), (str,), f"{prefix}.type")
+        ck.typed(spec["required"], (bool,), f"{prefix}.required", (*at, "required"))
+    kind = ck.typed(spec.get("type", "text"), (str,), f"{prefix}.type", (*at, "type"))
     if kind not in VAR_TYPES:
         close = difflib.get_close_matches(kind, VAR_TYPES, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else "one of " + ", ".join(VAR_TYPES)
-        raise ck.fail(f"unknown type '{kind}' for '{prefix}' ({hint})", f"{prefix}.type")
+        raise ck.fail(
+            f"unknown type '{kind}' for '{prefix}' ({hint})", f"{prefix}.type", (*at, "type")
+        )
     choices = spec.get("choices")
     if kind == "choice":
         if not choices:
-            raise ck.fail(f"'{prefix}' is a choice but has no 'choices' list", prefix)
-        ck.typed(choices, (list,), f"{prefix}.choices")
-        for choice in choices:
-            ck.typed(choice, (str, int, float), f"{prefix}.choices")
+            raise ck.fail(f"'{prefix}' is a choice but has no 'choices' list", prefix, at)
+        ck.typed(choices, (list,), f"{prefix}.choices", (*at, "choices"))
+        for index, choice in enumerate(choices):
+            ck.typed(choice, (str, int, float), f"{prefix}.choices", (*at, "choices", index))
     elif choices is not None:
         raise ck.fail(
             f"'{prefix}.choices' only applies to type \"choice\" (this one is {kind})",
             f"{prefix}.choices",
+            (*at, "choices"),
         )
     probe = declared_spec(var_name, spec)
     for key in ("default", "sample"):
@@ -271,7 +277,7 @@ def _check_var(ck: _Checker, var_name: str, value: Any) -> None:
             try:
                 convert(probe, spec[key])
             except ValueError as exc:
-                raise ck.fail(f"'{prefix}.{key}' {exc}", f"{prefix}.{key}") from None
+                raise ck.fail(f"'{prefix}.{key}' {exc}", f"{prefix}.{key}", (*at, key)) from None
 
 
 def declared_spec(var_name: str, spec: Mapping[str, Any]) -> VarSpec:
