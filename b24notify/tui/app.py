@@ -427,6 +427,16 @@ class B24NotifyApp(App[None]):
             timeout=12,
         )
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[Any]:
+        """Textual's palette entries, less those the app has its own of.
+
+        Its Quit exits at once, past the unsaved-changes question (ours is in the
+        palette from the quit key); its Keys panel is what our help screen (f1) does.
+        """
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
     def quit_warnings(self) -> list[str]:
         """What quitting now would lose, one sentence per screen that says so."""
         warnings: list[str] = []

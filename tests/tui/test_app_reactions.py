@@ -15,7 +15,7 @@ from tui_support import SIZE, ready, wait_for
 from b24notify.core import paths
 from b24notify.core.history import History
 from b24notify.core.service import Service
-from b24notify.tui.app import B24NotifyApp
+from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog
 from b24notify.tui.widgets.editor_dialogs import NameDialog
 from b24notify.tui.widgets.send_options import SendOptionsPanel
@@ -184,3 +184,13 @@ async def test_sends_a_crash_left_pending_are_reported_after_the_first_frame(
         assert f"#{lost}" in note.message and "check the chat" in note.message
         row = history.get(lost)
         assert row is not None and row.status == "unknown"
+
+
+async def test_the_palette_has_one_quit_and_it_asks(service: Service) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quit" not in system and "Theme" in system
+        ours = [title for title, _, _ in B24Commands(app.screen)._commands()]
+        assert ours.count("Quit") == 1
