@@ -27,8 +27,9 @@ the screen's count comes after the rows) called directly on the same
 
 Memory is the process's RSS (peak ``ru_maxrss`` and current ``VmRSS``),
 sampled as the run goes: Compose ready, History opened, one search of each
-kind, all searches, paging, return visits, new screens. The reference is a
-bare Textual app (one ``Static``) run the same way. Each app runs in a process
+kind, all searches, paging, return visits, new screens, and after 50 screen
+switches in all (Compose ⇄ History, each waiting for the first page). The
+reference is a bare Textual app (one ``Static``) run the same way. Each app runs in a process
 of its own: the bare one must not share imports or freed memory with the UI,
 and ``ru_maxrss`` is a peak that Linux carries into a child from its parent,
 so the history is built in a child too (its page cache takes hundreds of MB).
@@ -63,6 +64,8 @@ BAR_RSS_MB = 150.0
 COMMON = "incident"
 COMBINATION = "VPN critical Almaty"
 POLL_S = 0.001
+SWITCHES = 50
+"""Screen switches (Compose ⇄ History) before the last memory sample."""
 TIMEOUT_S = 30.0
 
 
@@ -422,9 +425,25 @@ async def measure_ui(
             app.add_mode("history", _mode_factory(app, SCREENS["history"]))
             record(fresh, await timed("f3", first, "the first page"))
             await settle()
+        rss[f"after {repeat} new screens"] = rss_mb()
+
+        # Memory over a working session: switch between Compose and History until
+        # SWITCHES switches (each waits for History's first page; not timed).
+        def first_page_since(clears: int) -> Callable[[], bool]:
+            in_table = shows(first)
+            return lambda: watch.clears > clears and in_table()
+
+        switches = 4 * repeat  # the return visits and new screens above, both ways
+        while switches < SWITCHES:
+            await back_to_compose()
+            since = first_page_since(watch.clears)
+            await pilot.press("f3")
+            await until(since, "the first page")
+            await settle()
+            switches += 2
         for name in (cold, fresh, again):
             direct[name] = timed_direct(first_page_query(), repeat)
-        rss[f"after {repeat} new screens (end of the run)"] = rss_mb()
+        rss[f"after {switches} screen switches (end of the run)"] = rss_mb()
     return {"ui": ui, "direct": direct, "rss": rss, "matches": matches, "page": page}
 
 
