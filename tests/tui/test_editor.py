@@ -176,8 +176,7 @@ async def test_leaving_with_unsaved_changes_asks(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_editor(pilot, "team/notice")
         await type_at_end_of(pilot, screen, "the service is back.", " Bye")
-        await pilot.press("escape")  # leaves the text area
-        await pilot.press("escape")  # closes the template
+        await pilot.press("escape")  # one escape closes, even from inside the text
         await modal(pilot, UnsavedChangesDialog)
         await pilot.press(key)
         await wait_for(pilot, lambda: screen.source is None)
@@ -435,3 +434,26 @@ async def test_an_editor_opened_for_a_template(service: Service) -> None:
         assert screen.source is not None and screen.source.name == "notice/short"
         chat = screen.query_one(ChatPreview)
         await wait_for(pilot, lambda: "The office network will restart" in chat.plain())
+
+
+async def test_saving_a_template_that_cannot_render_asks_first(
+    service: Service, notice: Path
+) -> None:
+    from b24notify.tui.screens.dialogs import ConfirmDialog
+
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_editor(pilot, "team/notice")
+        await replace_text(pilot, screen, "the service is back.", "the service is {{ back")
+        await wait_for(pilot, lambda: screen.area.error_line is not None)
+        line = screen.area.error_line
+        await pilot.press("ctrl+s")
+        dialog = await modal(pilot, ConfirmDialog)
+        assert f"error at line {line}" in str(dialog.query_one("#dialog-message").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert notice.read_text(encoding="utf-8") == NOTICE  # not saved
+        await pilot.press("ctrl+s")
+        await modal(pilot, ConfirmDialog)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "{{ back" in notice.read_text(encoding="utf-8"))

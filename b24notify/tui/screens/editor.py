@@ -73,7 +73,8 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+o", "open", "Open", id="editor.open"),
         Binding("ctrl+n", "new", "New", id="editor.new"),
         Binding("ctrl+l", "go_to_error", "Go to error", id="editor.go_to_error"),
-        Binding("escape", "close", "Close", id="editor.close"),
+        # Priority: the text area would take the first escape just to lose focus.
+        Binding("escape", "close", "Close", id="editor.close", priority=True),
     ]
     DEFAULT_CSS = """
     EditorScreen #editor-title {
@@ -366,8 +367,34 @@ class EditorScreen(Screen[None]):
             self.notify("Nothing to save: no template is open.", severity="warning")
             return
         template = self.parsed_or_explain(source, "Not saved")
-        if template is not None:
+        if template is None:
+            return
+        preview = self.refresh_preview()
+        error = preview.error if preview is not None else None
+        if error is None:
             self.write(template, force=self._force_save, after=after)
+            return
+        from b24notify.tui.screens.dialogs import ConfirmDialog
+
+        line = self.area.error_line
+
+        def answered(save: bool | None) -> None:
+            if save:
+                self.write(template, force=self._force_save, after=after)
+
+        where = f" at line {line}" if line is not None else ""
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Save {source.name} with an error?",
+                message=(
+                    f"The template has an error{where}: {error}\n\nSaved like this, it cannot "
+                    "render or send until it is fixed (ctrl+l goes to the error)."
+                ),
+                confirm_label="Save anyway",
+                danger=True,
+            ),
+            answered,
+        )
 
     def parsed_or_explain(self, source: Source, what: str) -> Template | None:
         """The text as a template, or None after saying what is wrong and where."""
