@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from test_history_open import CountingHistory
 from textual.coordinate import Coordinate
 from textual.widgets import Input, Select, Static
 from tui_support import SIZE, ready, wait_for
@@ -193,3 +194,25 @@ async def test_show_run_before_the_first_visit(
         await wait_for(pilot, lambda: app.current_mode == "history")
         await until_loaded(pilot, screen)
         assert shown(screen) == ids[RUN_A][::-1]
+
+
+async def test_show_run_on_a_screen_not_yet_mounted(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    """Narrowed before the screen has even composed: its one first load is the run's."""
+    history = CountingHistory(tmp_path / "h.sqlite3")
+    ids = fill(history)
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        history.searches.clear()
+        mounted = app.switch_mode("history")  # the screen exists; it mounts when awaited
+        screen = app.screen_of("history")
+        assert isinstance(screen, HistoryScreen)
+        screen.show_run(RUN_B)
+        await mounted
+        await until_loaded(pilot, screen)
+        await pilot.pause(0.1)
+        assert shown(screen) == ids[RUN_B][::-1]
+        assert chip(screen) is not None and RUN_B in str(chip(screen))
+        assert [s.get("run_id") for s in history.searches] == [RUN_B]

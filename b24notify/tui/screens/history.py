@@ -114,6 +114,7 @@ class HistoryScreen(Screen[None]):
         self.total: str | None = None
         self._generation = 0
         self.detail_view: RenderableType | None = None
+        self._detail_of: SendRecord | None = None
         self.run_id: str | None = None
         """The bulk run the table is narrowed to (``show_run``), or None for every send."""
         self._table_ready = False
@@ -189,8 +190,8 @@ class HistoryScreen(Screen[None]):
         if self._table_ready:
             self.query_one("#history-search", Input).value = ""
             self.query_one("#history-status", Select).value = ""
-            self.query_one(RunChip).show(self.run_id)
-            self.reload()
+            self.query_one(RunChip).show(self.run_id)  # else on_mount shows it
+        self._restart()
         self.refresh_bindings()
 
     def clear_run(self) -> None:
@@ -200,8 +201,17 @@ class HistoryScreen(Screen[None]):
         self.run_id = None
         if self._table_ready:
             self.query_one(RunChip).show(None)
-            self.reload()
+        self._restart()
         self.refresh_bindings()
+
+    def _restart(self) -> None:
+        """Load again under the filters as they are now, once the first load has started.
+
+        Before that, compose's load will read them; after it (even before the
+        screen has mounted) its answer is for the old filters and is dropped.
+        """
+        if self._generation:
+            self.reload()
 
     def action_clear_run(self) -> None:
         self.clear_run()
@@ -333,6 +343,9 @@ class HistoryScreen(Screen[None]):
         from b24notify.tui.widgets.history_detail import detail
 
         record = self.selected()
+        if record is not None and record is self._detail_of:
+            return  # already shown: a refilled table highlights its first row again
+        self._detail_of = record
         body = self.query_one("#detail-body", Static)
         if record is None:
             self.detail_view = None
