@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from b24notify.core.client import B24Client
     from b24notify.core.config import Config, Profile
+    from b24notify.core.dialogs import DialogInfo
     from b24notify.core.history import History, SendRecord
     from b24notify.core.templates import Template, TemplateInfo, TemplateLibrary
 
@@ -715,6 +716,25 @@ class Service:
             BotInfo(id=int(b["id"]), name=str(b.get("name", "")), code=str(b.get("code", "")))
             for b in bots
         ]
+
+    async def lookup_dialog(
+        self, dialog_id: str, *, profile: Profile | None = None
+    ) -> DialogInfo | None:
+        """The portal's name and type of a dialog (``imbot.dialog.get``), kept for the session.
+
+        A read through the profile's client, never a send. ``found`` is False when
+        the portal says there is no such dialog; None when it cannot tell (no
+        access, the method not allowed for this sign-in, the network): see
+        :mod:`b24notify.core.dialogs`. ConfigError only for an unknown profile.
+        """
+        from b24notify.core.dialogs import DialogDirectory
+
+        prof = profile or self.profile()
+        # Created on first use: most sessions never look a dialog up.
+        directory: DialogDirectory | None = getattr(self, "_dialogs", None)
+        if directory is None:
+            directory = self._dialogs = DialogDirectory()
+        return await directory.lookup(prof, dialog_id, lambda: self.client(prof))
 
     # ---- history -------------------------------------------------------------
 
