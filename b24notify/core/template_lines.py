@@ -327,8 +327,8 @@ def value_line(text: str, key: str | Sequence[str | int], line: int = 1) -> int 
                 if wanted == 0:
                     break
     if basic:
-        # A line that opens with a line-ending backslash shows its text after the trim.
-        trimmed = _CONTINUATION.match(text, at, stop)
-        if trimmed is not None:
+        # A line that opens with line-ending backslashes shows its text after the trims
+        # (one trim stops at the next backslash, which may end its line too).
+        while (trimmed := _CONTINUATION.match(text, at, stop)) is not None:
             at = trimmed.end()
     return _line(newlines, at)
