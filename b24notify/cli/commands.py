@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from b24notify.core.errors import UsageError, ValidationFailed
+from b24notify.core.errors import B24NotifyError, TemplateError, UsageError, ValidationFailed
 from b24notify.core.models import ApiVersion, Draft
 
 if TYPE_CHECKING:
@@ -125,12 +125,43 @@ def cmd_sandbox(args: Any) -> int:
     return 0
 
 
+def _in_file(service: Service, err: B24NotifyError) -> B24NotifyError:
+    """``err`` naming the file line when it sits in a body part of a template file.
+
+    Rendering counts lines within a part ("attach line 3"); a user fixes the
+    file, so the message leads with its line: "team/alert.toml line 14
+    (attach line 3): …". Other errors (a partial, the file itself) pass through.
+    """
+    from b24notify.core.template_lines import value_line
+    from b24notify.core.template_schema import PARTS
+
+    if not isinstance(err, TemplateError) or err.part not in PARTS:
+        return err
+    try:
+        template = service.template(err.template)
+    except B24NotifyError:
+        return err
+    line = value_line(template.source_text, ("body", err.part), err.line or 1)
+    if line is None:
+        return err
+    within = f"{err.part} line {err.line}" if err.line else err.part
+    located = TemplateError(
+        err.reason, template=err.template, part=err.part, line=err.line, detail=err.detail
+    )
+    located.message = f"{template.name}.toml line {line} ({within}): {err.reason}"
+    located.args = (located.message,)
+    return located
+
+
 def cmd_render(args: Any) -> int:
     service = _service()
     profile = _profile(service, args.profile)
-    preview = service.preview(_draft(service, args), profile=profile, api=args.api)
-    if preview.error is not None:
-        raise preview.error
+    try:
+        preview = service.preview(_draft(service, args), profile=profile, api=args.api)
+        if preview.error is not None:
+            raise preview.error
+    except TemplateError as err:
+        raise _in_file(service, err) from None
     if preview.field_errors:
         from b24notify.core.errors import FieldErrors
 
@@ -257,34 +288,30 @@ def cmd_history(args: Any) -> int:
 
 
 def cmd_templates(args: Any) -> int:
+    from b24notify.core.errors import TemplateNotFound
+
     service = _service()
     infos = service.templates()
     if args.action == "list":
         width = max((len(i.name) for i in infos), default=10)
         for info in infos:
             where = "shipped" if info.shipped else "user"
-            print(f"{info.name:{width}}  {where:7}  {info.title}")
+            about = f"broken: {info.error}" if info.error else info.title
+            print(f"{info.name:{width}}  {where:7}  {about}")
         return 0
     names = args.names or [i.name for i in infos]
     failed = 0
+    missing = 0
     for name in names:
         problems: list[str] = []
         warnings: list[str] = []
-        apis: tuple[ApiVersion, ...] = ("v1", "v2")
-        for api in apis:
-            draft = service.draft_for(name, samples=True)
-            # The check is about the template, not the receiver: stand in a
-            # dialog and bot when the template's [send] table names none.
-            draft.options.dialog_id = draft.options.dialog_id or "chat1"
-            draft.options.bot_id = draft.options.bot_id or 1
-            preview = service.preview(draft, api=api)
-            tag = "" if api == "v1" else "v2: "
-            if preview.error is not None:
-                problems.append(str(preview.error))
-                break
-            problems += [f"{k}: {v}" for k, v in preview.field_errors.items()]
-            problems += [tag + str(p) for p in preview.problems if p.severity == "error"]
-            warnings += [tag + str(p) for p in preview.problems if p.severity == "warning"]
+        try:
+            _check_template(service, name, problems, warnings)
+        except TemplateNotFound as err:
+            missing += 1
+            problems.append(str(err))
+        except B24NotifyError as err:  # a broken file: say why, go on with the rest
+            problems.append(str(_in_file(service, err)))
         if problems:
             failed += 1
             print(f"FAIL  {name}")
@@ -295,7 +322,32 @@ def cmd_templates(args: Any) -> int:
         for line in warnings:
             print(f"      warning: {line}")
     print(f"{len(names) - failed} ok, {failed} failed", file=sys.stderr)
+    if missing:
+        return UsageError.exit_code  # a name that is not a template is a usage error
     return 1 if failed else 0
+
+
+def _check_template(service: Service, name: str, problems: list[str], warnings: list[str]) -> None:
+    """Render ``name`` with its samples for both APIs; add what is wrong to the lists.
+
+    Raises when the template can't be read at all (a broken file, a Jinja
+    syntax error found while listing its variables, no such template).
+    """
+    apis: tuple[ApiVersion, ...] = ("v1", "v2")
+    for api in apis:
+        draft = service.draft_for(name, samples=True)
+        # The check is about the template, not the receiver: stand in a
+        # dialog and bot when the template's [send] table names none.
+        draft.options.dialog_id = draft.options.dialog_id or "chat1"
+        draft.options.bot_id = draft.options.bot_id or 1
+        preview = service.preview(draft, api=api)
+        tag = "" if api == "v1" else "v2: "
+        if preview.error is not None:
+            problems.append(str(_in_file(service, preview.error)))
+            return
+        problems += [f"{k}: {v}" for k, v in preview.field_errors.items()]
+        problems += [tag + str(p) for p in preview.problems if p.severity == "error"]
+        warnings += [tag + str(p) for p in preview.problems if p.severity == "warning"]
 
 
 def cmd_locate(args: Any) -> int:

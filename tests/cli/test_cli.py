@@ -167,3 +167,165 @@ def test_send_needs_confirmation_when_not_a_tty(
     monkeypatch.setattr("sys.stdin", open("/dev/null"))  # noqa: SIM115
     assert run(["send", "notice/short", "--samples", "--to", "42"]) == 2
     assert "--yes" in capsys.readouterr().err
+
+
+# ---- broken user templates: check goes on, list says so, errors name the file line ----
+
+GOOD = """\
+name = "Good one"
+
+[vars.who]
+sample = "Ann"
+
+[body]
+message = "Hello {{ who }}"
+"""
+
+BROKEN = """\
+name = "Broken"
+
+[vars.who]
+lable = "Who"
+
+[body]
+message = "Hello {{ who }}"
+"""
+
+# A multi-line message before the attach part: rendering counts attach lines
+# from the attach string, the user needs the line in the file.
+ALERT = '''\
+name = "Alert"
+
+[vars.who]
+sample = "Ann"
+
+[body]
+message = """\\
+Hello {{ who }}: \\
+  the service is down.
+Updates follow.
+"""
+attach = """\\
+  [{"MESSAGE": "Status"},
+   {"MESSAGE": "{{ who }}"},
+   {"MESSAGE": "{{ who | nosuchfilter }}"}]"""
+'''
+
+
+def user_template(home: Path, name: str, text: str) -> Path:
+    path = home / "templates" / f"{name}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line holding ``needle``."""
+    return next(n for n, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+@pytest.fixture
+def good_and_broken(isolated_home: Path) -> Path:
+    """User templates team/good (fine) and team/broken (an unknown key on line 4)."""
+    user_template(isolated_home, "team/good", GOOD)
+    user_template(isolated_home, "team/broken", BROKEN)
+    return isolated_home
+
+
+def test_check_marks_a_broken_file_and_goes_on(
+    good_and_broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["templates", "check"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    fail = lines.index("FAIL  team/broken")
+    reason = lines[fail + 1].strip()
+    assert reason.startswith("team/broken.toml line 4: unknown key 'vars.who.lable'")
+    assert "did you mean 'label'" in reason
+    # Templates after the broken one are still checked, shipped ones too.
+    assert "ok    team/good" in lines
+    assert "ok    ticket/resolved" in lines
+    assert sum(line.startswith("FAIL") for line in lines) == 1
+    assert "1 failed" in captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (["team/good"], 0),
+        (["team/good", "team/broken"], 1),
+        (["team/broken", "team/good"], 1),
+        (["team/nosuch", "team/good"], 2),  # a name that is not a template is a usage error
+    ],
+)
+def test_check_named_templates(
+    good_and_broken: Path, capsys: pytest.CaptureFixture[str], names: list[str], code: int
+) -> None:
+    assert run(["templates", "check", *names]) == code
+    out = capsys.readouterr().out
+    assert "ok    team/good" in out  # checked whatever came before it
+    if "team/nosuch" in names:
+        assert "FAIL  team/nosuch\n      no template named 'team/nosuch'" in out
+
+
+def test_list_marks_a_broken_template(
+    good_and_broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["templates", "list"]) == 0
+    captured = capsys.readouterr()
+    rows = {line.split()[0]: line for line in captured.out.splitlines()}
+    assert "broken: team/broken.toml line 4: unknown key 'vars.who.lable'" in rows["team/broken"]
+    assert rows["team/good"].split(None, 2)[1:] == ["user", "Good one"]
+    assert "broken" not in rows["incident/opened"]
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "within"),
+    [
+        pytest.param(ALERT, "nosuchfilter", "attach line 3", id="attach-after-message"),
+        pytest.param(
+            ALERT.replace("Updates follow.", "Updates {{ who.nope.deeper }}").replace(
+                " | nosuchfilter", ""
+            ),
+            "who.nope",
+            "message line 2",
+            id="message-after-continuation",
+        ),
+        pytest.param(
+            GOOD.replace('"Hello {{ who }}"', '"Hello,\\nthe {{ who.nope.deeper }}"'),
+            "message = ",
+            "message line 2",
+            id="escaped-newline",
+        ),
+    ],
+)
+def test_render_names_the_file_line_of_a_part_error(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], text: str, needle: str, within: str
+) -> None:
+    user_template(isolated_home, "team/alert", text)
+    assert run(["render", "team/alert", "--samples", "--to", "chat1", "--bot", "7"]) == 1
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.startswith(f"b24notify: team/alert.toml line {line_of(text, needle)} ({within}): ")
+    assert "Traceback" not in err
+
+
+def test_check_names_the_file_line_of_a_part_error(
+    good_and_broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user_template(good_and_broken, "team/alert", ALERT)
+    assert run(["templates", "check", "team/alert", "team/good"]) == 1
+    out = capsys.readouterr().out
+    line = line_of(ALERT, "nosuchfilter")
+    assert f"FAIL  team/alert\n      team/alert.toml line {line} (attach line 3): " in out
+    assert "ok    team/good" in out
+
+
+def test_render_a_broken_file_names_its_line(
+    good_and_broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["render", "team/broken", "--samples", "--to", "chat1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("b24notify: team/broken.toml line 4: unknown key 'vars.who.lable'")
