@@ -28,8 +28,9 @@ a small wrapper around the venv's Python (passed as ``--python``):
   temporary ``PYTHONPYCACHEPREFIX`` (nothing is written into the repository or
   the venv), filled by the warm-up run.
 
-The wrappers also point ``TMPDIR`` at a folder of this run: tmux ends a pane
-with SIGHUP, after which ``b24notify demo`` leaves its throwaway home behind.
+The wrappers also point ``TMPDIR`` at a folder of this run, removed at the
+end: tmux ends a pane with SIGHUP, and whatever a killed run leaves in its
+temporary folder goes with it.
 
     uv run python bench/startup.py [--runs 5] [--own] [--bytecode both|cached|as-is]
 
