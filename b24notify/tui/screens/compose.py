@@ -8,6 +8,7 @@ jobs run by the app.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import Button, Header, Static
+from textual.widgets import Button, Header, OptionList, Static
 
 from b24notify.core.errors import B24NotifyError
 from b24notify.core.models import Draft, SendOptions
@@ -29,11 +30,18 @@ from b24notify.tui.widgets.variable_form import FieldInput, VariableForm
 
 if TYPE_CHECKING:
     from b24notify.core.config import Profile
-    from b24notify.core.service import BotInfo, Preview, SendOutcome, Service
+    from b24notify.core.service import BotInfo, EditTarget, Preview, SendOutcome, Service
+    from b24notify.core.templates import Template
     from b24notify.tui.app import B24NotifyApp, PaletteCommand
     from b24notify.tui.widgets.preview_pane import PreviewPane
     from b24notify.tui.widgets.problems_list import Finding, ProblemsList
     from b24notify.tui.widgets.send_options import SendOptionsPanel
+
+
+EDIT_LOCKED = ("profile", "api", "bot", "dialog", "system", "skip_connector")
+"""Send options an edit cannot change: the update goes to the original message as it was sent."""
+
+SANDBOX_NOTE = "Filled with sample values (sandbox)"
 
 
 class ComposeScreen(Screen[None]):
@@ -46,6 +54,14 @@ class ComposeScreen(Screen[None]):
         Binding("ctrl+b", "toggle_templates", "Template list", id="compose.toggle_templates"),
         Binding("ctrl+o", "focus_dialog", "Dialog", show=False, id="compose.focus_dialog"),
         Binding("ctrl+n", "reset", "Reset draft", show=False, id="compose.reset"),
+        Binding(
+            "ctrl+l",
+            "fill_samples",
+            "Fill with samples",
+            show=False,
+            id="compose.fill_samples",
+            tooltip="Fills the form with the template's sample values (to try it out)",
+        ),
         Binding("ctrl+g", "copy_code", "Copy code", show=False, id="compose.copy_code"),
         Binding("ctrl+r", "reload", "Reload templates", show=False, id="compose.reload"),
         Binding("f6", "tab('chat')", "Chat", show=False, id="compose.tab_chat"),
@@ -88,11 +104,18 @@ class ComposeScreen(Screen[None]):
         self.template_name: str | None = None
         self.preview: Preview | None = None
         self.edit_of: int | None = None
+        self.edit_target: EditTarget | None = None
+        """What the edit replaces (the original message, dialog, bot, API), while editing."""
         self.sending = False
         self.last_outcome: SendOutcome | None = None
         self._bots: dict[str, list[BotInfo]] = {}
         self._labels: dict[str, str] = {}
         self._pending_draft: Draft | None = None
+        self._note: str | None = None
+        """Said before the status until the form is edited ("Filled with sample values")."""
+        self._note_values: dict[str, Any] | None = None
+        self._keys: dict[str, str] = {}
+        self._last_send: tuple[Draft, Profile, Any] | None = None
         self._status: tuple[bool, str, str, bool] | None = None
         self._previewed: tuple[Any, ...] | None = None
         self._profile_name = profile_name or service.config.default_name
@@ -124,6 +147,13 @@ class ComposeScreen(Screen[None]):
         # Typing previews in the typed widget's own turn, so the chat is redrawn
         # in the same frame as the character (see FieldInput).
         self.query_one(VariableForm).live = self._live_preview
+        # Keys shown in sentences follow the keymap; a focus move can change what is active.
+        self.bindings_updated_signal.subscribe(self, lambda _screen: self._keys.clear())
+        find = self.key_for("compose.find_template")
+        if find != "ctrl+f":
+            self.query_one("#template-head", Static).update(
+                Text(f"Pick a template on the left ({find} to search).", "dim")
+            )
         self._app.after_first_frame(self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
@@ -252,7 +282,15 @@ class ComposeScreen(Screen[None]):
             self.add_class("-hide-templates")
         fields = self.query_one(VariableForm).fields()
         if fields:
-            fields[0].input.focus()
+            # The head (title, description, first label) stays in view: the field is
+            # just below it, and scrolling to it would hide what it is.
+            fields[0].input.focus(scroll_visible=False)
+
+    def is_sandbox(self) -> bool:
+        """True when the chosen profile is a sandbox one (the demo's): samples are welcome."""
+        mounted = bool(self.query("#options"))
+        profile = self.current_profile() if mounted else self._profile_or_none()
+        return profile is not None and profile.sandbox
 
     async def select_template(
         self,
@@ -260,11 +298,18 @@ class ComposeScreen(Screen[None]):
         *,
         values: dict[str, Any] | None = None,
         options: SendOptions | None = None,
+        samples: bool | None = None,
     ) -> bool:
-        """Show ``name``'s form filled with ``values`` (default: its samples)."""
+        """Show ``name``'s form filled with ``values``.
+
+        Without values the form holds the template's defaults (a required field
+        without one starts empty), or its sample values when ``samples`` — by
+        default, when the profile is a sandbox one.
+        """
+        use_samples = values is None and (self.is_sandbox() if samples is None else samples)
         try:
             template = self.service.template(name)
-            draft = self.service.draft_for(name, samples=True)
+            draft = self.service.draft_for(name, samples=use_samples)
         except B24NotifyError as err:
             self.notify(str(err), title=err.title, severity="error")
             return False
@@ -276,13 +321,33 @@ class ComposeScreen(Screen[None]):
                 options.dialog_id = panel.options().dialog_id
         self.template_name = name
         self._labels = {spec.name: spec.title for spec in template.variables}
+        self._note = SANDBOX_NOTE if use_samples and samples is None else None
         self.query_one(TemplateList).mark_current(name)
         self._show_head(template)
         form = self.query_one(VariableForm)
         await form.build(template.variables, draft.values if values is None else values)
+        self._show_sample_hints(template)
+        self._note_values = form.values() if self._note else None
         panel.load(options)
         self.refresh_preview()
+        scroll = self.query_one("#form-scroll", VerticalScroll)
+        scroll.scroll_home(animate=False)
+        # Again once the new fields are laid out (a focus may have scrolled meanwhile).
+        self.call_after_refresh(scroll.scroll_home, animate=False)
         return True
+
+    def _show_sample_hints(self, template: Template) -> None:
+        """Each field without a default shows its sample as the placeholder ("e.g. INC-1042")."""
+        from textual.widgets import Input, TextArea
+
+        form = self.query_one(VariableForm)
+        for spec in template.variables:
+            if spec.sample is None or spec.default not in (None, ""):
+                continue
+            field = form.field(spec.name)
+            widget = field.input if field is not None else None
+            if isinstance(widget, Input | TextArea):
+                widget.placeholder = f"e.g. {_sample_text(spec.sample)}"
 
     def _show_head(self, template: Any) -> None:
         head = Text()
@@ -302,6 +367,10 @@ class ComposeScreen(Screen[None]):
     @on(VariableForm.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
+        if self._note is not None and self._note_values != self.query_one(VariableForm).values():
+            self._note = self._note_values = None  # the user took over the samples
+            if self.preview is not None:
+                self._show_status(self.preview)
         if self._previewed != self._preview_key():
             self.refresh_preview()  # not yet seen live (a switch, a select, a paste…)
 
@@ -386,7 +455,7 @@ class ComposeScreen(Screen[None]):
         profile = self.current_profile()
         api = cast(Any, panel.api)
         try:
-            preview = self.service.preview(draft, profile=profile, api=api)
+            preview = self.service.preview(draft, profile=profile, api=api, edit_of=self.edit_of)
         except Exception as err:  # a bug must not take the whole UI down while typing
             from b24notify.tui.widgets.chat_preview import ChatPreview
 
@@ -442,14 +511,26 @@ class ComposeScreen(Screen[None]):
         if self.sending:
             text = "Sending…"
         elif ok:
-            where = self._options().options().dialog_id or "?"
-            text = f"Ready: ctrl+s sends to {where} via {preview.method}."
+            key = self.key_for("compose.send")
+            target = self.edit_target
+            if target is not None and self.edit_of is not None:
+                text = (
+                    f"Ready: {key} updates message {target.message_id} in "
+                    f"{target.dialog_id or '?'} via {preview.method}."
+                )
+            else:
+                where = self._options().options().dialog_id or "?"
+                text = f"Ready: {key} sends to {where} via {preview.method}."
         elif errors:
             first = errors[0]
             more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-            text = f"{first.message}{more}"
+            # A field error names its field by label: "Incident is required".
+            said = f"{first.where} {first.message}" if first.code == "FIELD" else first.message
+            text = f"{said}{more}"
         else:
             text = "Not ready to send."
+        if self._note and not self.sending:
+            text = f"{text} {self._note}."  # after: what blocks or sends matters more
         # This runs on every keystroke; each real change costs a layout pass.
         if (disabled, label, text, ok) == self._status:
             return
@@ -489,16 +570,21 @@ class ComposeScreen(Screen[None]):
         from b24notify.tui.screens.dialogs import ConfirmDialog
 
         options = draft.options
-        bot = options.bot_id or profile.bot_id
-        rows = [
-            ("Template", draft.template),
-            ("Dialog", options.dialog_id or "?"),
+        target = self.edit_target if self.edit_of is not None else None
+        bot = (target.bot_id if target else options.bot_id) or profile.bot_id
+        dialog = (target.dialog_id if target else options.dialog_id) or "?"
+        rows = [("Template", draft.template)]
+        if target is not None:
+            rows.append(("Message", f"{target.message_id} (history #{target.history_id})"))
+        rows += [
+            ("Dialog", dialog),
             ("Bot", self._sender(bot, None).removesuffix(" → ?")),
             ("Profile", f"{profile.name} ({profile.portal_key})"),
-            ("Method", f"{preview.method} ({api})"),
+            # What really runs: the preview is of the update when editing.
+            ("Method", f"{preview.method} ({preview.api})"),
         ]
-        if self.edit_of is not None:
-            title = f"Update message of history #{self.edit_of} on the portal?"
+        if target is not None:
+            title = f"Update message {target.message_id} in {dialog}?"
             label = "Update"
         else:
             title = "Send this message?"
@@ -540,6 +626,8 @@ class ComposeScreen(Screen[None]):
 
     def _start_send(self, draft: Draft, profile: Profile, api: Any) -> None:
         self.sending = True
+        if self.edit_of is None:
+            self._last_send = (draft, profile, api)  # what "Resend anyway" sends again
         if self.preview is not None:
             self._show_status(self.preview)
         edit_of = self.edit_of
@@ -560,55 +648,230 @@ class ComposeScreen(Screen[None]):
         self.sending = False
         outcome = message.outcome
         self.last_outcome = outcome
-        if outcome is not None:
+        if outcome is not None and outcome.status == "unknown":
+            self._ask_about_unknown(outcome, edit=message.edit)
+        elif outcome is not None:
             text = outcome.describe()
+            title = "Sent" if outcome.status == "sent" else outcome.status.capitalize()
             if message.edit and outcome.status == "sent":
-                text = "Updated the message on the portal."
-            severity = {"sent": "information", "unknown": "warning"}.get(outcome.status, "error")
+                text, title = "Updated the message on the portal.", "Updated"
             self.notify(
                 text,
-                title="Sent" if outcome.status == "sent" else outcome.status.capitalize(),
-                severity=cast(Any, severity),
+                title=title,
+                severity="information" if outcome.status == "sent" else "error",
                 timeout=8 if outcome.status == "sent" else 15,
             )
             if message.edit and outcome.status == "sent":
                 self.set_edit(None)
+        if outcome is not None:
             self._app.run_job(self._load_dialogs, name="dialogs", thread=True)
         if self.preview is not None:
             self._show_status(self.preview)
 
+    # ---- an unknown outcome -------------------------------------------------
+
+    def _ask_about_unknown(self, outcome: SendOutcome, *, edit: bool) -> None:
+        """The request left without an answer: offer the ways to check, never resend by itself."""
+        from b24notify.tui.widgets.compose_dialogs import UnknownOutcomeDialog
+
+        last = None if edit else self._last_send
+        target = self.edit_target if edit else None
+        dialog = target.dialog_id if target else (last[0].options.dialog_id if last else None)
+        profile = last[1] if last else self.current_profile()
+        self.app.push_screen(
+            UnknownOutcomeDialog(
+                history_id=outcome.history_id,
+                dialog=dialog,
+                reason=outcome.error,
+                sandbox=profile is not None and profile.sandbox,
+                can_resend=last is not None,
+                edit=edit,
+            ),
+            lambda action: self._unknown_answered(action, outcome),
+        )
+
+    def _unknown_answered(self, action: str | None, outcome: SendOutcome) -> None:
+        if action == "history":
+            # HistoryScreen has no way yet to select a row from outside; it opens
+            # on the newest sends, where this one is.
+            self._app.open_screen("history")
+        elif action == "inbox":
+            self._app.open_screen("inbox")
+        elif action == "resend":
+            self._confirm_resend(outcome)
+
+    def _confirm_resend(self, outcome: SendOutcome) -> None:
+        """Ask again, saying plainly that the first message may be in the chat already."""
+        from b24notify.tui.screens.dialogs import ConfirmDialog
+
+        last = self._last_send
+        if last is None:
+            return
+        draft, profile, api = last
+        dialog = draft.options.dialog_id or "?"
+        row = f" (history #{outcome.history_id})" if outcome.history_id is not None else ""
+        warning = (
+            f"The first message{row} may have arrived in {dialog}: the request left, only the "
+            "answer was lost. Resending sends a second, new message; if the first one is "
+            "there, the chat will show it twice."
+        )
+        rows = [
+            ("Template", draft.template),
+            ("Dialog", dialog),
+            ("Profile", f"{profile.name} ({profile.portal_key})"),
+        ]
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.sending:
+                self.notify("A send is already under way.", severity="warning")
+                return
+            self._start_send(draft, profile, api)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Resend anyway?",
+                rows,
+                message=warning,
+                confirm_label="Resend anyway",
+                danger=True,
+            ),
+            answered,
+        )
+
     # ---- drafts from elsewhere ----------------------------------------------
 
     def load_draft(self, draft: Draft, *, edit_of: int | None = None) -> None:
-        """Fill the screen from ``draft`` (history's "open as draft" / "edit")."""
-        self.set_edit(edit_of)
+        """Fill the screen from ``draft`` (history's "open as draft" / "edit").
+
+        The draft's API (the one it was sent with) is selected. A draft whose
+        template is gone cannot be shown as a form: a dialog shows its values and
+        the screen keeps the draft it had.
+        """
         if not self.query_one(TemplateList).entries:
+            self.set_edit(edit_of)
             self._pending_draft = draft
             return
+        try:
+            self.service.template(draft.template)
+        except B24NotifyError:
+            from b24notify.tui.widgets.compose_dialogs import MissingTemplateDialog
+
+            self._pending_draft = None
+            self.set_edit(None)
+            self.app.push_screen(MissingTemplateDialog(draft, editing=edit_of is not None))
+            return
+        self.set_edit(edit_of)
+        if edit_of is not None and self.edit_of is None:
+            return  # the row cannot be edited (said by set_edit)
+        target = self.edit_target
+        options = draft.options
+        if target is not None:
+            # The update goes to the original message: show where it is, as it is.
+            options = dataclasses.replace(options, dialog_id=target.dialog_id, bot_id=target.bot_id)
+        elif draft.api is not None and self.query("#options"):
+            self._options().set_api(draft.api)
         self.run_worker(
-            self.select_template(draft.template, values=draft.values, options=draft.options),
+            self.select_template(draft.template, values=draft.values, options=options),
             group="load-draft",
             exclusive=True,
         )
 
     def set_edit(self, history_id: int | None) -> None:
-        self.edit_of = history_id
-        banner = self.query_one("#edit-banner", Static)
-        banner.set_class(history_id is not None, "-on")
+        """Edit the message of history row ``history_id`` (None: back to sending new ones).
+
+        While editing, the send options the update cannot change are locked to
+        the original message's: its profile, API, dialog and bot (and the flags
+        only a new message has).
+        """
+        target: EditTarget | None = None
         if history_id is not None:
+            target = self._edit_target_or_none(history_id)
+            if target is None:
+                history_id = None
+        leaving = self.edit_of is not None and history_id is None
+        self.edit_of = history_id
+        self.edit_target = target
+        self._lock_options(target)
+        banner = self.query_one("#edit-banner", Static)
+        banner.set_class(target is not None, "-on")
+        if target is not None:
+            send, cancel = self.key_for("compose.send"), self.key_for("compose.cancel_edit")
             banner.update(
-                f"Editing the message sent as history #{history_id}: ctrl+s replaces it "
-                "on the portal; esc stops editing."
+                f"Editing message {target.message_id} in {target.dialog_id or '?'} "
+                f"(history #{target.history_id}): {send} replaces it. Profile, API, dialog "
+                f"and bot stay the original's; {cancel} stops editing."
             )
-        if self.preview is not None:
+        if leaving:
+            self.refresh_preview()  # a new message again: the send call, to the dialog shown
+        elif self.preview is not None:
             self._show_status(self.preview)
+
+    def _edit_target_or_none(self, history_id: int) -> EditTarget | None:
+        """The row's edit target, or None after saying why it cannot be edited from here."""
+        try:
+            target = self.service.edit_target(history_id)
+        except B24NotifyError as err:
+            self.notify(str(err), title="Cannot edit", severity="error")
+            return None
+        problem = None
+        if target.message_id is None:
+            problem = f"History #{history_id} has no message id: it was never delivered."
+        elif target.profile not in self.service.config.profiles:
+            problem = (
+                f"History #{history_id} was sent with profile {target.profile!r}, which is "
+                "no longer configured: only that profile can edit it."
+            )
+        if problem is not None:
+            self.notify(problem, title="Cannot edit", severity="error")
+            return None
+        return target
+
+    def _lock_options(self, target: EditTarget | None) -> None:
+        """Put the options on the original message's profile and API and lock them (or unlock)."""
+        found = self.query("#options")
+        if not found:
+            return  # mounted later; the pending draft's load_draft comes back here
+        panel = cast("SendOptionsPanel", found.first())
+        from textual.widgets import Select
+
+        if target is not None:
+            if panel.profile != target.profile:
+                with panel.prevent(Select.Changed):
+                    panel.query_one("#opt-profile", Select).value = target.profile
+                self._load_bots(target.profile)
+            panel.set_api(target.api)
+        for name in EDIT_LOCKED:
+            for widget in panel.query(f"#opt-{name}"):
+                widget.disabled = target is not None
 
     # ---- small actions ------------------------------------------------------
 
     def action_cancel_edit(self) -> None:
         if self.edit_of is not None:
             self.set_edit(None)
-            self.notify("Stopped editing: ctrl+s now sends a new message.")
+            self.notify(f"Stopped editing: {self.key_for('compose.send')} now sends a new message.")
+
+    def key_for(self, binding_id: str) -> str:
+        """The key that runs a binding now, as remapped in the config (``ctrl+s``)."""
+        known = self._keys.get(binding_id)
+        if known is not None:
+            return known
+        from b24notify.tui.app import key_label
+
+        key = next(
+            (k for k, active in self.active_bindings.items() if active.binding.id == binding_id),
+            None,
+        )
+        if key is None:  # not in reach right now (a focused input takes it): the declared key
+            key = next(
+                (b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id),
+                "?",
+            )
+        shown = key_label(key.split(",")[0])
+        self._keys[binding_id] = shown
+        return shown
 
     def action_find_template(self) -> None:
         self.remove_class("-hide-templates")
@@ -623,13 +886,50 @@ class ComposeScreen(Screen[None]):
         self.toggle_class("-hide-templates")
 
     def action_tab(self, tab: str) -> None:
-        if self.query("#preview-pane"):  # mounted just after the first frame
-            self._pane().activate(tab)
+        if not self.query("#preview-pane"):  # mounted just after the first frame
+            return
+        self._pane().activate(tab)
+        if tab == "problems":
+            # Keys go to the list: up/down choose a problem, enter goes to it.
+            problems = self.query_one("#problems-list", OptionList)
+            problems.focus()
+            self.call_after_refresh(self._highlight_first_problem)
+
+    def _highlight_first_problem(self) -> None:
+        problems = self.query_one("#problems-list", OptionList)
+        if problems.highlighted is None and problems.option_count:
+            problems.action_first()
 
     async def action_reset(self) -> None:
-        if self.template_name is not None:
-            await self.select_template(self.template_name)
-            self.notify("The draft is back to the template's sample values.")
+        if self.template_name is None:
+            return
+        # While editing, the options stay the original message's.
+        keep = self._options().options() if self.edit_of is not None else None
+        await self.select_template(self.template_name, options=keep)
+        if self._note:
+            self.notify("The draft is back to the template's sample values (sandbox profile).")
+        else:
+            self.notify(
+                "The draft is back to the template's defaults; required fields without "
+                f"one are empty ({self.key_for('compose.fill_samples')} fills in samples)."
+            )
+
+    def action_fill_samples(self) -> None:
+        """Fill every field with the template's sample values (to try it out)."""
+        if self.template_name is None or self.query_one(VariableForm).building:
+            self.notify("Pick a template first.", severity="warning")
+            return
+        try:
+            samples = self.service.draft_for(self.template_name, samples=True).values
+        except B24NotifyError as err:
+            self.notify(str(err), title=err.title, severity="error")
+            return
+        form = self.query_one(VariableForm)
+        form.load(samples)
+        self._note = "Filled with sample values"
+        self._note_values = form.values()
+        self.refresh_preview()
+        self.notify("Filled with the template's sample values: replace them before sending.")
 
     def action_copy_code(self) -> None:
         if self.preview is None:
@@ -688,3 +988,19 @@ class ComposeScreen(Screen[None]):
                 (f"Copy request as {label}", "Copies the current draft's request", code_as(fmt))
             )
         return out
+
+
+def _sample_text(value: Any) -> str:
+    """A sample as a one-line hint: lists joined, dates as typed, long text cut."""
+    if isinstance(value, list | tuple):
+        text = ", ".join(_sample_text(v) for v in value)
+    elif hasattr(value, "hour") and hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ", timespec="minutes")
+    elif hasattr(value, "isoformat"):
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:59] + "…"
