@@ -9,9 +9,10 @@ plain text without a terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
@@ -617,6 +618,77 @@ def menu_view(menu: Any) -> RenderableType | None:
 # ---- the whole message ----------------------------------------------------------
 
 
+class ChatBlock(NamedTuple):
+    """One part of a message bubble and the input it is drawn from.
+
+    Blocks drawn one after another give the same lines as the whole bubble; a
+    view keeps each block's lines by ``key`` and redraws only the blocks whose
+    key changed (typing in one field seldom changes every part).
+    """
+
+    key: Hashable | None
+    """Equal keys draw equal lines at one width; None: never reused."""
+    build: Callable[[], RenderableType | None]
+
+
+def message_header(sender: str = "Bot", *, system: bool = False, when: str = "now") -> Text:
+    """The bubble's first line: who sends, when, and whether it is a system message."""
+    header = Text()
+    header.append(sender, Style(bold=True, color="#2fc6f6"))
+    header.append(f"  {when}", DIM)
+    if system:
+        header.append("  · system message", Style(italic=True, dim=True))
+    return header
+
+
+def message_body(message: str, *, system: bool = False) -> Text:
+    """The message text with its BB-codes; a system message is set in italics."""
+    body = bb_text(message.strip())
+    if system:
+        body.stylize(Style(italic=True))
+    return body
+
+
+def spaced(renderable: RenderableType | None) -> RenderableType | None:
+    """``renderable`` after the blank line that separates the bubble's parts."""
+    if renderable is None:
+        return None
+    return Group(Text(""), renderable)
+
+
+def chat_blocks(
+    message: str,
+    *,
+    attach: Any = None,
+    keyboard: Any = None,
+    menu: Any = None,
+    sender: str = "Bot",
+    system: bool = False,
+    when: str = "now",
+) -> list[ChatBlock]:
+    """The bubble of ``chat_message`` as blocks, keyed by what each one shows."""
+    blocks = [
+        ChatBlock(
+            ("header", sender, system, when),
+            partial(message_header, sender, system=system, when=when),
+        ),
+        ChatBlock(("body", message, system), partial(message_body, message, system=system)),
+    ]
+    for name, value, view in (
+        ("attach", attach, attach_card),
+        ("keyboard", keyboard, keyboard_view),
+        ("menu", menu, menu_view),
+    ):
+        if value is not None:
+            # repr tells 1, 1.0, True and "1" apart, which the views show differently.
+            blocks.append(ChatBlock((name, repr(value)), partial(_spaced_view, view, value)))
+    return blocks
+
+
+def _spaced_view(view: Callable[[Any], RenderableType | None], value: Any) -> RenderableType | None:
+    return spaced(view(value))
+
+
 def chat_message(
     message: str,
     *,
@@ -628,25 +700,10 @@ def chat_message(
     when: str = "now",
 ) -> RenderableType:
     """The message bubble: sender line, text, attach card, keyboard, menu."""
-    header = Text()
-    header.append(sender, Style(bold=True, color="#2fc6f6"))
-    header.append(f"  {when}", DIM)
-    if system:
-        header.append("  · system message", Style(italic=True, dim=True))
-    body = bb_text(message.strip())
-    if system:
-        body.stylize(Style(italic=True))
-    parts: list[RenderableType] = [header, body]
-    card = attach_card(attach)
-    if card is not None:
-        parts.append(Text(""))
-        parts.append(card)
-    keys = keyboard_view(keyboard)
-    if keys is not None:
-        parts.append(Text(""))
-        parts.append(keys)
-    items = menu_view(menu)
-    if items is not None:
-        parts.append(Text(""))
-        parts.append(items)
+    parts: list[RenderableType] = [message_header(sender, system=system, when=when)]
+    parts.append(message_body(message, system=system))
+    for part in (attach_card(attach), keyboard_view(keyboard), menu_view(menu)):
+        if part is not None:
+            parts.append(Text(""))
+            parts.append(part)
     return Group(*parts)
