@@ -1,4 +1,9 @@
-"""The preview tabs (Chat, Request, Code, Problems); only the tab in view re-renders."""
+"""The preview tabs (Chat, Request, Code, Problems); only the tab in view re-renders.
+
+The Request and Code views are empty boxes until their tab is first shown
+(their editors are built then), so the pane mounts quickly and importing this
+module pulls in no TextArea or tree-sitter.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.css.query import NoMatches
-from textual.widget import MountError, Widget
 from textual.widgets import TabbedContent, TabPane
 
 from b24notify.tui.widgets.chat_preview import ChatPreview
@@ -44,44 +46,34 @@ class PreviewPane(Vertical):
         self._code: Callable[[str], str] | None = None
         self._dirty: set[str] = set()
         self._problems_label = "Problems"
+        self._chat = ChatPreview(id="chat-preview")
+        self._request = RequestView(id="request-view")
+        self._code_view = CodeView(id="code-view")
+        self._problems = ProblemsList(id="problems-list")
+        self._tabs = TabbedContent(id="preview-tabs")
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="preview-tabs"):
+        with self._tabs:
             with TabPane("Chat", id="chat"):
-                yield ChatPreview(id="chat-preview")
-            # The hidden tabs are filled after the first frame (see on_mount).
-            yield TabPane("Request", id="request")
-            yield TabPane("Code", id="code")
-            yield TabPane("Problems", id="problems")
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._mount_hidden_tabs)
-
-    async def _mount_hidden_tabs(self) -> None:
-        """Mount what the hidden tabs hold once the screen is up: it shows sooner."""
-        views: list[tuple[str, Widget]] = [
-            ("request", RequestView(id="request-view")),
-            ("code", CodeView(id="code-view")),
-            ("problems", ProblemsList(id="problems-list")),
-        ]
-        for pane_id, view in views:
-            try:
-                await self.query_one(f"#{pane_id}", TabPane).mount(view)
-            except (MountError, NoMatches):
-                return  # closing before it was needed
-        self._render_tab(self.active)
+                yield self._chat
+            with TabPane("Request", id="request"):
+                yield self._request
+            with TabPane("Code", id="code"):
+                yield self._code_view
+            with TabPane("Problems", id="problems"):
+                yield self._problems
 
     @property
     def tabs(self) -> TabbedContent:
-        return self.query_one("#preview-tabs", TabbedContent)
+        return self._tabs
 
     @property
     def active(self) -> str:
-        return self.tabs.active
+        return self._tabs.active
 
     def activate(self, tab: str) -> None:
         if tab in TABS:
-            self.tabs.active = tab
+            self._tabs.active = tab
 
     def show(
         self,
@@ -110,30 +102,28 @@ class PreviewPane(Vertical):
             label += f" {warnings}▲"
         if label != self._problems_label:
             self._problems_label = label
-            self.tabs.get_tab("problems").label = label
+            self._tabs.get_tab("problems").label = label
 
     def _render_tab(self, tab: str) -> None:
         if tab not in self._dirty or self.preview is None:
             return
-        if tab != "chat" and not self.query(f"#{tab}-view, #{tab}-list"):
-            return  # not mounted yet: _mount_hidden_tabs renders it
         self._dirty.discard(tab)
         preview = self.preview
         if tab == "chat":
             self._render_chat(preview)
         elif tab == "request":
-            self.query_one(RequestView).show(preview)
+            self._request.show(preview)
         elif tab == "code":
-            view = self.query_one(CodeView)
+            view = self._code_view
             if preview.params is None or self._code is None:
                 view.show("# Nothing to export yet: the draft does not render.")
             else:
                 view.show(self._code(view.fmt))
         elif tab == "problems":
-            self.query_one(ProblemsList).show(self.found)
+            self._problems.show(self.found)
 
     def _render_chat(self, preview: Preview) -> None:
-        chat = self.query_one(ChatPreview)
+        chat = self._chat
         problem: str | None = None
         if preview.error is not None:
             problem = f"Template error — {preview.error}"
@@ -155,11 +145,10 @@ class PreviewPane(Vertical):
         self._dirty.add("code")
         self._render_tab(self.active)
 
-    @on(TabbedContent.TabActivated, "#preview-tabs")
-    def _tab(self, event: TabbedContent.TabActivated) -> None:
-        self._render_tab(self.active)
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content is self._tabs:
+            self._render_tab(self.active)
 
-    @on(CodeView.FormatChanged)
-    def _format(self, event: CodeView.FormatChanged) -> None:
+    def on_code_view_format_changed(self, event: CodeView.FormatChanged) -> None:
         event.stop()
         self.refresh_code()
