@@ -93,6 +93,8 @@ class Field(Vertical):
         super().__init__(classes="field", id=f"field-{spec.name}")
         self.spec = spec
         self._error: str | None = None
+        self._input_widget = self._input()
+        """Built once: the form reads it on every keystroke, without a DOM query."""
 
     @property
     def kind(self) -> str:
@@ -103,7 +105,7 @@ class Field(Vertical):
         label = str(getattr(spec, "title", None) or getattr(spec, "label", None) or spec.name)
         mark = " *" if getattr(spec, "required", False) else ""
         yield Label(f"{label}{mark}", classes="field-label")
-        yield self._input()
+        yield self._input_widget
         help_text = getattr(spec, "help", None)
         if help_text:
             yield Static(str(help_text), classes="field-help", markup=False)
@@ -151,7 +153,7 @@ class Field(Vertical):
 
     @property
     def input(self) -> Widget:
-        return self.query_one(".field-input")
+        return self._input_widget
 
     def value(self) -> Any:
         """The raw value, or None when the field is empty (so defaults and required apply)."""
@@ -207,6 +209,7 @@ class VariableForm(Vertical):
         """Called synchronously on each edit of a text field (the screen's live preview)."""
         self.building = False
         """True while fields are being replaced: values are not readable then."""
+        self._fields: list[Field] = []
 
     async def build(self, specs: Iterable[VariableSpec], values: Mapping[str, Any]) -> None:
         """Replace the fields with those of ``specs``, filled from ``values``."""
@@ -218,24 +221,26 @@ class VariableForm(Vertical):
             self.building = False
 
     async def _build(self, values: Mapping[str, Any]) -> None:
+        self._fields = []
         await self.remove_children()
         if not self.specs:
             await self.mount(Static("This template has no variables.", id="form-empty"))
             return
         fields = [Field(spec) for spec in self.specs]
         await self.mount_all(fields)
-        for widget in self.query(".field-input"):
-            if isinstance(widget, FieldInput | FieldArea):
-                widget.live = self.live
+        self._fields = fields
+        for field in fields:
+            if isinstance(field.input, FieldInput | FieldArea):
+                field.input.live = self.live
         self.load(values)
         self.set_dialog_suggestions(self._suggestions)
 
     def fields(self) -> list[Field]:
-        return list(self.query(Field))
+        """The fields in form order (kept, not queried: the preview reads them per keystroke)."""
+        return list(self._fields)
 
     def field(self, name: str) -> Field | None:
-        found = self.query(f"#field-{name}")
-        return found.first(Field) if found else None
+        return next((f for f in self._fields if f.spec.name == name), None)
 
     def load(self, values: Mapping[str, Any]) -> None:
         """Set field values without each one announcing a change."""
