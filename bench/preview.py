@@ -8,14 +8,19 @@ process. Prints median and p99 per case and their ratio to the reference.
 No assertions: the quality bar (§12: median ≤ 5 ms, p99 ≤ 16 ms; 30 KB p99
 ≤ 50 ms) is read off the figures.
 
-    uv run python bench/preview.py [--keys 120] [--template NAME]
+    uv run python bench/preview.py [--keys 120] [--template NAME] [--profile 30]
+
+``--profile N`` runs cProfile around each case's measured keystrokes and prints
+its N costliest functions (cumulative time) after the case's figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -167,7 +172,9 @@ def make_service() -> tuple[Any, Any]:
     return service, sandbox
 
 
-async def measure_template(name: str, count: int, *, tab: str = "chat") -> Samples:
+async def measure_template(
+    name: str, count: int, *, tab: str = "chat", profile: cProfile.Profile | None = None
+) -> Samples:
     from textual.widgets import Input
 
     from b24notify.tui.app import B24NotifyApp
@@ -204,7 +211,13 @@ async def measure_template(name: str, count: int, *, tab: str = "chat") -> Sampl
         probe = PaintProbe(target, updater, "show")
         echo = PaintProbe(field)
         await time_keys(pilot, probe, keys_for(10), echo)  # warm-up: imports, caches
-        return await time_keys(pilot, probe, keys_for(count), echo)
+        if profile is not None:
+            profile.enable()
+        try:
+            return await time_keys(pilot, probe, keys_for(count), echo)
+        finally:
+            if profile is not None:
+                profile.disable()
 
 
 def p99(samples: list[float]) -> float:
@@ -216,6 +229,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=120, help="keystrokes per case")
     parser.add_argument("--template", action="append", help="only these templates")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="print the N costliest functions"
+    )
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="b24notify-bench-")
@@ -248,7 +264,8 @@ async def main() -> int:
             ("30 KB attach (request tab)", "bench-30kb", "request"),
         ]
     for label, name, tab in cases:
-        updated, painted, echoed = await measure_template(name, args.keys, tab=tab)
+        profile = cProfile.Profile() if args.profile else None
+        updated, painted, echoed = await measure_template(name, args.keys, tab=tab, profile=profile)
         if not painted or not updated or not echoed:
             print(f"{label:30} no update observed")
             continue
@@ -258,6 +275,10 @@ async def main() -> int:
             f"  {median:11.2f} {p99(painted):7.2f} {median / ref_median:6.2f}"
             f"  {statistics.median(echoed):8.2f} {p99(echoed):7.2f}  ({len(painted)})"
         )
+        if profile is not None:
+            pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(
+                args.profile
+            )
     return 0
 
 
