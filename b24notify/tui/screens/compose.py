@@ -451,9 +451,11 @@ class ComposeScreen(Screen[None]):
         if draft is None:
             return None
         panel = self._options()
-        self._previewed = (draft, panel.profile, panel.api, self.edit_of)
-        profile = self.current_profile()
-        api = cast(Any, panel.api)
+        # Each read of the panel's profile or API queries its widgets: once per keystroke.
+        profile_name, api_name = panel.profile, panel.api
+        self._previewed = (draft, profile_name, api_name, self.edit_of)
+        profile = self._profile_or_none(profile_name)
+        api = cast(Any, api_name)
         try:
             preview = self.service.preview(draft, profile=profile, api=api, edit_of=self.edit_of)
         except Exception as err:  # a bug must not take the whole UI down while typing
@@ -480,7 +482,7 @@ class ComposeScreen(Screen[None]):
         options = draft.options
         bot_id = options.bot_id or (profile.bot_id if profile else None)
         context = ChatContext(
-            sender=self._sender(bot_id, options.dialog_id),
+            sender=self._sender(bot_id, options.dialog_id, profile_name),
             system=options.system,
             bot_id=bot_id,
         )
@@ -493,10 +495,13 @@ class ComposeScreen(Screen[None]):
         self._show_status(preview)
         return preview
 
-    def _sender(self, bot_id: int | None, dialog: str | None) -> str:
+    def _sender(
+        self, bot_id: int | None, dialog: str | None, profile_name: str | None = None
+    ) -> str:
         name = f"Bot #{bot_id}" if bot_id else "Bot (the app's first)"
-        panel = self._options()
-        for bot in self._bots.get(panel.profile or "", []):
+        if profile_name is None:
+            profile_name = self._options().profile
+        for bot in self._bots.get(profile_name or "", []):
             if bot.id == bot_id:
                 name = f"{bot.name} (#{bot.id})"
         return f"{name} → {dialog or '?'}"
