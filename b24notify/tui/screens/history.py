@@ -144,7 +144,9 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self._table()
-        table.focus()
+        # Focused now rather than after the first frame (as `focus()` would): a focused
+        # table is drawn in other colours, so the rows would be drawn a second time.
+        self.set_focus(table, scroll_visible=False)
         self.watch(table, "scroll_y", self._scrolled, init=False)
         self.query_one(RunChip).show(self.run_id)
         self._table_ready = True

@@ -187,7 +187,12 @@ class HistoryTable(DataTable[Text]):
             self.add_row(*row_cells(record), key=str(record.id))
         self.records.extend(records)
 
-    def on_resize(self, event: events.Resize) -> None:
+    def _on_resize(self, event: events.Resize) -> None:
+        # Instead of DataTable's own handler, which forgets every drawn cell on any
+        # resize (the first one comes right after the first frame, so the rows were
+        # drawn twice): cells here change only with the column widths, and those
+        # change only below, with a clear that forgets them.
+        event.prevent_default()
         widths = fit_widths(self.records, self._available(), padding=self.cell_padding)
         if all(self.columns[k].width == w for k, w in widths.items()):  # type: ignore[index]
             return
