@@ -117,13 +117,16 @@ def fit_widths(
     ``padding`` is the table's cell padding on each side of every column.
     """
     wants = {c.key: c.least for c in COLUMNS}
-    measured = (TEMPLATE, DIALOG, MESSAGE_ID)
-    for record in records:
-        values = cell_values(record)
-        for column in measured:
-            width = cell_len(values[column.key])
-            if width > wants[column.key]:
-                wants[column.key] = width
+    for record in records:  # only the columns whose width depends on the values
+        measured = (
+            (TEMPLATE.key, (record.template or "").translate(_CONTROLS)),
+            (DIALOG.key, (record.dialog_id or "").translate(_CONTROLS)),
+            (MESSAGE_ID.key, "" if record.message_id is None else str(record.message_id)),
+        )
+        for key, value in measured:
+            width = cell_len(value)
+            if width > wants[key]:
+                wants[key] = width
     widths = {c.key: min(max(wants[c.key], c.least), c.most) for c in COLUMNS}
     if available is None:
         return widths
