@@ -1,9 +1,12 @@
-"""The profile form: name, webhook or OAuth, API, bot, bot secret, plan; errors on the fields.
+"""The profile form: name, webhook or OAuth, API, bot, bot secret, where secrets go, plan.
 
 Secrets are password inputs (``Show secrets`` reveals them); secrets that
-came from the environment, the keyring or the token store are shown masked
-and read-only with their origin. The form only holds text: the Profiles
-screen turns it into a ``Profile`` with ``profile_build.build_profile``.
+came from the environment or the token store are shown masked and read-only
+with their origin, those from the OS keyring stay editable with a note that
+says so. "Secrets go to" chooses where a save puts typed secrets: the config
+file (mode 0600) or the OS keyring. Errors show on their field. The form only
+holds text: the Profiles screen turns it into a ``Profile`` with
+``profile_build.build_profile``.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from b24notify.tui.widgets.profile_build import (
     FIELDS,
     SECRET_FIELDS,
+    STORE_FILE,
+    STORE_KEYRING,
     Locked,
     form_values,
+    keyring_notes,
     locked_secrets,
 )
 
@@ -31,6 +37,14 @@ if TYPE_CHECKING:
 
 AUTH_CHOICES = [("Inbound webhook", "webhook"), ("OAuth application", "oauth")]
 API_CHOICES = [("v1 · imbot.message.add", "v1"), ("v2 · imbot.v2.Chat.Message.send", "v2")]
+STORE_CHOICES = [
+    ("Config file (readable by you only)", STORE_FILE),
+    ("OS keyring", STORE_KEYRING),
+]
+_STORE_HELP = {
+    STORE_FILE: "Typed secrets are saved in the config file, mode 0600.",
+    STORE_KEYRING: "Saving moves typed secrets to the OS keyring; the file keeps references.",
+}
 PLAN_CHOICES = [
     ("Standard (2/s, burst 50)", "standard"),
     ("Enterprise (5/s, burst 250)", "enterprise"),
@@ -52,6 +66,7 @@ _LABELS = {
     "bot_id": ("Bot id", "The bot that sends; Test connection lists the bots"),
     "client_id": ("Bot CLIENT_ID", "API v1 through a webhook: the CLIENT_ID the bot registered"),
     "bot_token": ("Bot token", "API v2 through a webhook: the bot's botToken"),
+    "store": ("Secrets go to", ""),
     "plan": ("Plan", "The portal's plan: b24notify keeps under its rate limit"),
 }
 _PLACEHOLDERS = {
@@ -67,9 +82,16 @@ def field_id(key: str) -> str:
     return "pf-" + key.replace(".", "-").replace("_", "-")
 
 
+def field_label(key: str) -> str:
+    """The label a form field shows (``bot_id`` → ``Bot id``)."""
+    return _LABELS[key][0]
+
+
 class ProfileForm(Vertical):
     """Every field of one profile; ``values()`` is its text, ``show_errors`` marks fields."""
 
+    # Unscoped, so the ``.-narrow`` rules (a class of the screen above) can match.
+    SCOPED_CSS = False
     DEFAULT_CSS = """
     ProfileForm { height: auto; }
     ProfileForm #pf-oauth { height: auto; }
@@ -81,6 +103,8 @@ class ProfileForm(Vertical):
     ProfileForm .pf-help { display: none; color: $text-muted; text-style: italic; }
     ProfileForm .pf-field:focus-within .pf-help { display: block; }
     ProfileForm .pf-field.-locked .pf-help { display: block; color: $text-warning; }
+    ProfileForm .pf-field.-keyring .pf-help { display: block; }
+    ProfileForm #pf-store-field .pf-help { display: block; }
     ProfileForm .pf-error { display: none; color: $text-error; }
     ProfileForm .pf-field.-invalid .pf-error { display: block; }
     ProfileForm .pf-field.-invalid Input { background: $error 25%; }
@@ -97,6 +121,8 @@ class ProfileForm(Vertical):
         super().__init__(id=id)
         self.loaded: dict[str, str] = form_values(None)
         self.locked: dict[str, Locked] = {}
+        self.notes: dict[str, str] = {}
+        """Field → where in the keyring its secret lives (secrets loaded from there)."""
         self._default_loaded = False
         self._loading = False
 
@@ -120,6 +146,8 @@ class ProfileForm(Vertical):
         yield self._field("bot_id", bot)
         yield self._field("client_id", self._secret("client_id"))
         yield self._field("bot_token", self._secret("bot_token"))
+        store = Select(STORE_CHOICES, allow_blank=False, value=STORE_FILE, compact=True)
+        yield self._field("store", store)
         yield self._field(
             "plan", Select(PLAN_CHOICES, allow_blank=False, value="standard", compact=True)
         )
@@ -153,10 +181,12 @@ class ProfileForm(Vertical):
         try:
             self.loaded = form_values(profile)
             self.locked = locked_secrets(profile)
+            self.notes = keyring_notes(profile)
             for key in FIELDS:
                 self._set(key, self.loaded[key])
             for key in SECRET_FIELDS:
                 self._lock(key, self.locked.get(key))
+            self._show_store_help()
             default = self.query_one("#pf-default", Checkbox)
             default.value = is_default
             default.disabled = is_default
@@ -180,7 +210,9 @@ class ProfileForm(Vertical):
         widget = self.query_one(f"#{field_id(key)}", Input)
         container = self.query_one(f"#{field_id(key)}-field")
         help_line = container.query_one(".pf-help", Static)
+        note = self.notes.get(key)
         container.set_class(locked is not None, "-locked")
+        container.set_class(locked is None and note is not None, "-keyring")
         widget.disabled = locked is not None
         if locked is not None:
             widget.value = locked.shown
@@ -188,7 +220,7 @@ class ProfileForm(Vertical):
             help_line.update(locked.note)
         else:
             widget.password = not self.query_one("#pf-show-secrets", Checkbox).value
-            help_line.update(_LABELS[key][1])
+            help_line.update(note or _LABELS[key][1])
 
     def values(self) -> dict[str, str]:
         """The text of every field (locked secrets as loaded, never as shown)."""
@@ -251,10 +283,19 @@ class ProfileForm(Vertical):
             if key not in self.locked:
                 self.query_one(f"#{field_id(key)}", Input).password = not event.value
 
+    def _show_store_help(self) -> None:
+        store = self.values()["store"]
+        help_line = self.query_one(f"#{field_id('store')}-field .pf-help", Static)
+        help_line.update(_STORE_HELP.get(store, ""))
+
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
         self._sync_visibility()
+        if event.select.id == field_id("store"):
+            self._show_store_help()
+            # A refusal shown here (no keyring) is about the previous choice.
+            self.query_one(f"#{field_id('store')}-field").remove_class("-invalid")
         self._changed()
 
     @on(Input.Changed)
