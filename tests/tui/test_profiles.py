@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select
+from textual.widgets import Button, Input, OptionList, Select
 from tui_support import SIZE, wait_for
 
 from b24notify.core import paths
@@ -85,13 +85,17 @@ async def test_adding_a_profile_writes_the_config_0600(service: Service) -> None
         screen = await open_profiles(pilot)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.editing is None)
+        file = paths.config_file()
+        where = str(screen.query_one("#profiles-file").render())
+        assert where.startswith("Will be saved to") and not file.exists()
         await fill(pilot, screen, name="support", webhook=WEBHOOK, bot_id="12", client_id="cid-1")
         field(screen, "plan").value = "enterprise"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.editing == "support")
-        file = paths.config_file()
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        where = str(screen.query_one("#profiles-file").render())
+        assert where.startswith("Saved in") and "0600" in where
         data = tomllib.loads(file.read_text(encoding="utf-8"))
         assert data["profiles"]["support"] == {
             "webhook": WEBHOOK,
@@ -149,7 +153,7 @@ async def test_test_connection_lists_the_bots(service: Service) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_profiles(pilot)
         await fill(pilot, screen, bot_id="")
-        await pilot.press("ctrl+t")
+        await pilot.press("f9")
         await wait_for(pilot, lambda: screen.tested is not None)
         assert [(b.id, b.name) for b in screen.tested or []] == [(7, "Support Bot")]
         status = str(screen.query_one("#profile-test").render())
@@ -168,7 +172,7 @@ async def test_a_wrong_webhook_code_is_explained(service: Service) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_profiles(pilot)
         await fill(pilot, screen, webhook="http://127.0.0.1:9/rest/1/wrongcode/")
-        await pilot.press("ctrl+t")
+        await pilot.press("f9")
         await wait_for(pilot, lambda: screen.test_error is not None)
         status = str(screen.query_one("#profile-test").render())
         assert status.startswith("✖ Could not connect")
@@ -187,7 +191,7 @@ async def test_a_wrong_v2_bot_token_is_explained(service: Service) -> None:
         field(screen, "api").value = "v2"
         await pilot.pause()
         await fill(pilot, screen, bot_token="not-the-token")
-        await pilot.press("ctrl+t")
+        await pilot.press("f9")
         await wait_for(pilot, lambda: screen.tested is not None)
         assert screen.tested == []
         status = str(screen.query_one("#profile-test").render())
@@ -255,7 +259,7 @@ async def test_secrets_from_the_environment_stay_out_of_the_file(
         assert "sandbox/" not in webhook.value  # shown masked
         note = str(screen.form.query_one(f"#{field_id('webhook')}-field .pf-help").render())
         assert "B24NOTIFY_MAIN_WEBHOOK" in note
-        await pilot.press("ctrl+t")  # the environment's values are used for the test
+        await pilot.press("f9")  # the environment's values are used for the test
         await wait_for(pilot, lambda: screen.tested is not None or screen.test_error)
         assert screen.tested is not None
         await fill(pilot, screen, bot_id="8")
@@ -301,3 +305,41 @@ async def test_renaming_keeps_the_stored_oauth_tokens(service: Service, tmp_path
         await pilot.press("y")
         await wait_for(pilot, lambda: "crm2" not in service.config.profiles)
         assert store.load("crm2") is None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (160, 48)])
+async def test_every_button_fits_on_screen(service: Service, size: tuple[int, int]) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_profiles(pilot)
+        scroll = screen.query_one("#profile-scroll")
+        buttons = list(screen.query("#profile-buttons Button").results(Button))
+        assert [b.id for b in buttons][-1] == "profile-delete"
+        for button in buttons:
+            button.scroll_visible(animate=False)
+            await pilot.pause()
+            assert screen.region.contains_region(button.region), (button.id, button.region)
+            assert button.region.right <= scroll.scrollable_content_region.right, button.id
+            assert button.region.height >= 1 and button.region.width >= len(str(button.label))
+
+
+async def test_f9_tests_the_connection_and_ctrl_t_is_the_theme(service: Service) -> None:
+    from textual.command import CommandPalette
+
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_profiles(pilot)
+        field(screen, "name").focus()  # a focused input lets both keys through
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: screen.tested is not None)
+        assert [b.id for b in screen.tested or []] == [7]
+        assert app.theme != "nord"
+        await pilot.press("ctrl+t")
+        palette = await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert palette
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "nord")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.test_error is None and not screen.modified

@@ -5,8 +5,10 @@ The list shows every profile with the default starred; the form edits one
 fields. "Test connection" lists the bots through ``Service.check_connection``
 with the profile exactly as typed, in a worker; picking a listed bot fills
 the bot id. Saving writes the whole config with ``save_config`` (mode 0600;
+typed secrets go to the file or, when the form says so, to the OS keyring;
 secrets from the environment or the keyring stay there) and hands the new
-config to the service.
+config to the service. Below the list, the config file's place: where it is
+saved, or where the first save will put it.
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ from b24notify.tui.widgets.editor_dialogs import DISCARD, SAVE, UnsavedChangesDi
 from b24notify.tui.widgets.key_bar import KeyBar
 from b24notify.tui.widgets.profile_build import (
     FIELDS,
+    as_saved,
     build_profile,
     list_line,
     sending_gaps,
 )
-from b24notify.tui.widgets.profile_form import ProfileForm
+from b24notify.tui.widgets.profile_form import ProfileForm, field_label
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from b24notify.core.config import Config, Profile
     from b24notify.core.service import BotInfo, Service
     from b24notify.tui.app import PaletteCommand
@@ -52,7 +57,8 @@ class ProfilesScreen(Screen[None]):
     BINDINGS: ClassVar[list[Any]] = [
         Binding("ctrl+s", "save", "Save", id="profiles.save", priority=True),
         Binding("ctrl+n", "new", "New profile", id="profiles.new"),
-        Binding("ctrl+t", "test", "Test connection", id="profiles.test"),
+        # f9, not ctrl+t: that is the app's Theme key; ctrl+e is the end of line in an input.
+        Binding("f9", "test", "Test connection", id="profiles.test"),
         Binding("ctrl+r", "toggle_secrets", "Show secrets", show=False, id="profiles.secrets"),
         Binding("ctrl+delete", "delete", "Delete profile", show=False, id="profiles.delete"),
     ]
@@ -69,16 +75,26 @@ class ProfilesScreen(Screen[None]):
         padding: 0 1;
         color: $text-muted;
     }
+    ProfilesScreen #profiles-file.-loose { color: $text-warning; }
     ProfilesScreen #profile-scroll { width: 1fr; height: 1fr; padding: 0 1; }
     ProfilesScreen #profile-heading { height: auto; margin: 1 0; }
     ProfilesScreen #profile-buttons { height: auto; margin: 0 0 1 0; }
     ProfilesScreen #profile-buttons Button { margin: 0 1 0 0; }
+    /* At 80 columns four bordered buttons need 57 cells of the 50 there are: one line each. */
+    ProfilesScreen.-narrow #profile-buttons Button {
+        min-width: 0;
+        height: 1;
+        border: none;
+    }
+    ProfilesScreen.-narrow #profile-buttons Button:last-child { margin: 0; }
+    ProfilesScreen.-narrow #profile-buttons { margin: 1 0; }
     ProfilesScreen #profile-test { height: auto; }
     ProfilesScreen #profile-test.-ok { color: $text-success; }
     ProfilesScreen #profile-test.-bad { color: $text-error; }
     ProfilesScreen #profile-bots { height: auto; max-height: 8; margin: 0 0 1 0; }
     ProfilesScreen #profile-gaps { height: auto; color: $text-warning; margin: 0 0 1 0; }
     ProfilesScreen.-narrow #profiles-side { width: 26; }
+    ProfilesScreen.-narrow #profile-scroll { scrollbar-size-vertical: 1; }
     """
 
     class Tested(Message):
@@ -186,12 +202,31 @@ class ProfilesScreen(Screen[None]):
             options.highlighted = options.get_option_index(self.editing or NEW)
 
     def _show_file(self) -> None:
+        """Where the config is saved, and its mode; before the first save, where it will be."""
+        import os
+        import stat
+
         from b24notify.core import paths
 
         path = self.service.config.path or paths.config_file()
-        self.query_one("#profiles-file", Static).update(
-            Text.assemble(("Saved to ", "dim"), (str(path), "dim italic"), (" (0600)", "dim"))
-        )
+        widget = self.query_one("#profiles-file", Static)
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            widget.set_class(False, "-loose")
+            widget.update(
+                Text.assemble("Will be saved to\n", (str(path), "italic"), "\nreadable by you only")
+            )
+            return
+        posix = os.name != "nt"
+        loose = posix and bool(mode & 0o077)
+        widget.set_class(loose, "-loose")
+        text = Text.assemble("Saved in\n", (str(path), "italic"))
+        if loose:
+            text.append(f"\nmode {mode:04o}: others can read it; a save makes it 0600")
+        elif posix:
+            text.append(f"\nmode {mode:04o}, readable by you only")
+        widget.update(text)
 
     @on(OptionList.OptionSelected, "#profile-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -284,8 +319,13 @@ class ProfilesScreen(Screen[None]):
         await self.save()
 
     async def save(self) -> bool:
-        """Validate the form, write the config (0600) and switch the service to it."""
+        """Validate the form, write the config (0600) and switch the service to it.
+
+        Typed secrets go to the OS keyring instead when the form says so; without
+        a usable keyring the save is refused on that choice and nothing is written.
+        """
         from b24notify.core.config import save_config, upsert_profile
+        from b24notify.core.secrets import SecretUnavailable
 
         form = self.form
         base = self._base()
@@ -307,20 +347,28 @@ class ProfilesScreen(Screen[None]):
                 self.service.config, profile, previous_name=previous, make_default=form.make_default
             )
             path = save_config(config)
+        except SecretUnavailable as err:
+            # The keyring is missing or broken: nothing was written (the file comes last).
+            reason = _sentence(str(err))
+            form.show_errors({"store": reason})
+            form.focus_field("store")
+            self.notify(reason, title="Not saved", severity="error", timeout=15)
+            return False
         except ConfigError as err:
             field = _field_of_config_key(err.key, profile.name)
             form.show_errors({field: _reason(err, field)})
             form.focus_field(field)
             self.notify(str(err), title="Not saved", severity="error")
             return False
-        config = replace(config, path=path, found=True)
+        config = _as_saved(config, path)
         self._move_tokens(previous, profile.name, removed=False)
         await self.service.use_config(config)
         self._fill_list()
+        self._show_file()
         self.load_profile(profile.name)
-        self.notify(
-            f"Saved profile {profile.name} to {path} (readable by you only).", title="Saved"
-        )
+        saved = config.profiles[profile.name]
+        where = " (secrets in the OS keyring)" if _in_keyring(saved) else " (readable by you only)"
+        self.notify(f"Saved profile {profile.name} to {path}{where}.", title="Saved")
         if previous is not None and previous != profile.name:
             self._warn_env_after_rename(base, profile.name)
         self.app.post_message(self.ProfilesChanged(config))
@@ -330,10 +378,12 @@ class ProfilesScreen(Screen[None]):
         field = next(k for k in FIELDS if k in errors)
         self.form.focus_field(field)
         count = len(errors)
-        label = field.replace("oauth.", "OAuth ").replace("_", " ")
+        label = field_label(field)
         reason = errors[field]
+        # Some reasons already start with the field ("name may use …").
+        alone = reason.lower().startswith((label.lower(), field))
         self.notify(
-            reason if reason.startswith(label) else f"{label}: {reason}",
+            _sentence(reason) if alone else f"{label}: {reason}",
             title=f"Fix {'the marked field' if count == 1 else f'{count} marked fields'} first",
             severity="error",
         )
@@ -382,8 +432,9 @@ class ProfilesScreen(Screen[None]):
         except ConfigError as err:
             self.notify(str(err), title="Not changed", severity="error")
             return
-        config = replace(config, path=path, found=True)
+        config = _as_saved(config, path)
         await self.service.use_config(config)
+        self._show_file()
         modified = self.form.modified
         self._fill_list()
         if not modified:
@@ -406,10 +457,16 @@ class ProfilesScreen(Screen[None]):
             if yes:
                 await self.delete(name)
 
+        message = "It is removed from the config file; history keeps its sends."
+        profile = self.service.config.profiles.get(name)
+        users = _keyring_users(profile) if profile is not None else []
+        if users:
+            # The keyring backend offers no delete; say what stays behind.
+            message += f" Its secrets stay in the OS keyring ({', '.join(users)})."
         self.app.push_screen(
             ConfirmDialog(
                 f"Delete profile {name}?",
-                message="It is removed from the config file; history keeps its sends.",
+                message=message,
                 confirm_label="Delete",
                 danger=True,
             ),
@@ -426,9 +483,10 @@ class ProfilesScreen(Screen[None]):
         except ConfigError as err:
             self.notify(str(err), title="Not deleted", severity="error")
             return False
-        config = replace(config, path=path, found=True)
+        config = _as_saved(config, path)
         self._move_tokens(name, None, removed=True)
         await self.service.use_config(config)
+        self._show_file()
         self._fill_list()
         self.load_profile(config.default_name)
         self.notify(f"Deleted profile {name}.", title="Deleted")
@@ -542,6 +600,33 @@ class ProfilesScreen(Screen[None]):
     @work(group="profile-default", exit_on_error=False)
     async def _default_job(self) -> None:
         await self.action_make_default()
+
+
+def _as_saved(config: Config, path: Path) -> Config:
+    """The config as just written to ``path``: keyring secrets settled, found on disk."""
+    profiles = {name: as_saved(profile) for name, profile in config.profiles.items()}
+    return replace(config, profiles=profiles, path=path, found=True)
+
+
+def _in_keyring(profile: Profile) -> bool:
+    return bool(_keyring_users(profile))
+
+
+def _keyring_users(profile: Profile) -> list[str]:
+    """The keyring users (``ops.webhook``) holding this profile's secrets."""
+    from b24notify.core.secrets import SecretRef, keyring_user
+
+    users = []
+    for key, source in profile.sources.items():
+        if source.origin == "keyring" and isinstance(source.spec, SecretRef):
+            users.append(source.where or keyring_user(profile.name, key, source.spec))
+    return sorted(users)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _fit(text: str, width: int) -> str:
