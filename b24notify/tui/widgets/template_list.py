@@ -83,6 +83,8 @@ class TemplateList(Vertical):
         super().__init__(id=id)
         self.entries: list[Entry] = []
         self.current: str | None = None
+        self.loaded = False
+        self._pick_on_load = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search templates…", id="template-search")
@@ -100,7 +102,11 @@ class TemplateList(Vertical):
         self.entries = sorted(
             (entry_of(info) for info in infos), key=lambda e: (e.group, e.title.lower())
         )
+        self.loaded = True
         self._refill()
+        if self._pick_on_load:
+            self._pick_on_load = False
+            self._pick_first()
 
     @property
     def shown_names(self) -> list[str]:
@@ -150,8 +156,14 @@ class TemplateList(Vertical):
 
     @on(Input.Submitted, "#template-search")
     def _submit(self, event: Input.Submitted) -> None:
-        """Enter in the search box picks the first match."""
+        """Enter in the search box picks the first match (once loaded, if typed before)."""
         event.stop()
+        if not self.loaded:
+            self._pick_on_load = True  # a quick typist's Enter is kept, not lost
+            return
+        self._pick_first()
+
+    def _pick_first(self) -> None:
         first = next(iter(self.shown_names), None)
         if first is not None:
             self.current = first
