@@ -147,9 +147,11 @@ def normalise(dialog_id: str) -> str:
 
 
 def well_formed(dialog_id: str) -> bool:
-    """True for ids worth asking about: a user id or chat/sg/crm + digits, as the portal checks."""
-    text = normalise(dialog_id)
-    return text != "0" and _ID_RE.match(text) is not None
+    """True for ids worth asking about: the shape of a user id or chat/sg/crm + digits.
+
+    The portal judges the rest (``0`` has the shape, and the portal says it is no dialog).
+    """
+    return _ID_RE.match(normalise(dialog_id)) is not None
 
 
 def clean_name(value: Any, secrets: Sequence[str] = ()) -> str:
