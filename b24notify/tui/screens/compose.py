@@ -171,6 +171,7 @@ class ComposeScreen(Screen[None]):
             list(self.service.config.profiles),
             profile=profile.name if profile else None,
             api=profile.api if profile else "v1",
+            service=self.service,  # names typed dialogs from the portal (imbot.dialog.get)
             id="options",
         )
         try:
