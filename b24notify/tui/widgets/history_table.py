@@ -258,8 +258,10 @@ class HistoryTable(DataTable[Text]):
         pre_style += component_style
         padding = self.cell_padding
         room = max(width - 2 * padding, 0)
-        text = cell.copy()
-        text.truncate(room, overflow=cell.overflow or "fold")  # as Rich crops a no_wrap line
+        text = cell
+        if cell.cell_len > room:
+            text = cell.copy()
+            text.truncate(room, overflow=cell.overflow or "fold")  # as Rich crops a no_wrap line
         # The space after the text is unstyled, as Rich pads a rendered line.
         console = self.app.console
         drawn = text.render(console, end="")  # the spans' styles; the Text's own comes next
