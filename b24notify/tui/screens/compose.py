@@ -604,11 +604,14 @@ class ComposeScreen(Screen[None]):
 
     def _explain_block(self, preview: Preview) -> None:
         form = self.query_one(VariableForm)
+        form.reveal_errors()  # the untouched empty fields too, now that a send asked
         if preview.field_errors:
             name, why = next(iter(preview.field_errors.items()))
             form.focus_field(name)
+            field = form.field(name)
+            sentence = field.error_text(why) if field else f"{self._labels.get(name, name)}: {why}"
             self.notify(
-                f"{self._labels.get(name, name)}: {why}.",
+                f"{sentence}.",
                 title="Fix the form before sending",
                 severity="error",
             )

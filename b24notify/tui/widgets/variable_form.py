@@ -72,6 +72,7 @@ class FieldInput(Input):
         # Runs before the Changed message bubbles and before this Input goes idle, so
         # the preview is redrawn in the same frame as the typed character. The
         # message still bubbles up as usual.
+        _touch(self)
         if self.live is not None:
             self.live()
 
@@ -82,8 +83,16 @@ class FieldArea(TextArea):
     live: Callable[[], object] | None = None
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        _touch(self)
         if self.live is not None:
             self.live()
+
+
+def _touch(widget: Widget) -> None:
+    """The field around an edited input counts as touched (before the preview shows errors)."""
+    field = widget.parent
+    if isinstance(field, Field):
+        field.touched = True
 
 
 class Field(Vertical):
@@ -93,6 +102,9 @@ class Field(Vertical):
         super().__init__(classes="field", id=f"field-{spec.name}")
         self.spec = spec
         self._error: str | None = None
+        self._wanted: str | None = None
+        self.touched = False
+        """Edited by the user (values loaded into the form do not count)."""
         self._input_widget = self._input()
         """Built once: the form reads it on every keystroke, without a DOM query."""
 
@@ -184,15 +196,41 @@ class Field(Vertical):
         elif isinstance(widget, Input):
             widget.value = _text_value(value)
 
+    @property
+    def label(self) -> str:
+        spec = self.spec
+        return str(getattr(spec, "title", None) or getattr(spec, "label", None) or spec.name)
+
     def show_error(self, message: str | None) -> None:
+        """Show ``message`` on the field, unless it is empty and nobody has touched it yet.
+
+        A form opened with its defaults starts with every required field empty:
+        marking them all red before anything is typed says nothing useful. Errors
+        show once the field was edited, holds a value, or a send asked for them.
+        """
+        self._wanted = message
+        if message is not None and not self.touched and self.value() is None:
+            message = None
         # Called on every keystroke: touch the widgets only when the error changes
         # (an update costs a layout pass).
         if message == self._error:
             return
         self._error = message
         self.set_class(message is not None, "-invalid")
-        text = (message[:1].upper() + message[1:]) if message else ""
-        self.query_one(".field-error", Static).update(text)
+        self.query_one(".field-error", Static).update(self.error_text(message))
+
+    def error_text(self, message: str | None) -> str:
+        """``Incident is required``: the field's label starts a sentence the core left open."""
+        if not message:
+            return ""
+        if message.startswith(("is ", "must ", "has ", "should ", "needs ")):
+            return f"{self.label} {message}"
+        return message[:1].upper() + message[1:]
+
+    def reveal_error(self) -> None:
+        """Count the field as touched and show its error, if it has one."""
+        self.touched = True
+        self.show_error(self._wanted)
 
 
 class VariableForm(Vertical):
@@ -261,6 +299,11 @@ class VariableForm(Vertical):
         for field in self.fields():
             field.show_error(errors.get(field.spec.name))
 
+    def reveal_errors(self) -> None:
+        """Show every field's error, touched or not (a send was asked for)."""
+        for field in self.fields():
+            field.reveal_error()
+
     def focus_field(self, name: str) -> bool:
         field = self.field(name)
         if field is None:
@@ -283,4 +326,9 @@ class VariableForm(Vertical):
     @on(Select.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
+        sender = getattr(event, "control", None) or getattr(event, "input", None)
+        for field in self._fields:
+            if field.input is sender:
+                field.touched = True
+                break
         self.post_message(self.Changed())
