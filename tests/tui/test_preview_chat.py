@@ -23,7 +23,7 @@ from b24notify.core.models import Rendered
 from b24notify.core.paths import shipped_templates_dir
 from b24notify.core.service import Service
 from b24notify.tui.widgets.chat_preview import ChatPreview, ChatView, message_blocks, portal_view
-from b24notify.tui.widgets.chat_render import ChatBlock, chat_message
+from b24notify.tui.widgets.chat_render import ATTACH_CHUNKS, ChatBlock, chat_message
 
 # Long words, each ending in a "Z": a clipped column would cut the Z off.
 WORDS = [f"w{n:02d}" + "x" * (10 + n % 13) + "Z" for n in range(36)]
@@ -200,6 +200,32 @@ def test_every_shipped_template_draws_the_same_in_blocks(service: Service, width
         for bot_id in (None, 7):
             blocks = message_blocks(rendered, sender="Support Bot", bot_id=bot_id)
             assert drawn(blocks, width) == whole(rendered, bot_id, sender="Support Bot")(width)
+
+
+def card(count: int, *, changed: int | None = None) -> dict[str, Any]:
+    """An attach of ``count`` blocks, a GRID table and a text each; ``changed`` edits one."""
+    blocks: list[dict[str, Any]] = []
+    for n in range(count):
+        value = "edited" if n == changed else f"value {n}"
+        blocks.append({"GRID": [{"DISPLAY": "TABLE", "NAME": f"Row {n}", "VALUE": value}]})
+        blocks.append({"MESSAGE": f"[b]note {n}[/b]"})
+    return {"COLOR_TOKEN": "primary", "BLOCKS": blocks}
+
+
+@pytest.mark.parametrize("count", [1, 3, 9, 40, 150])
+def test_a_card_is_split_into_few_blocks_that_draw_as_the_whole(count: int) -> None:
+    rendered = Rendered(message="m", attach=card(count))
+    blocks = message_blocks(rendered, sender="Bot")
+    assert len(blocks) <= 2 + 1 + ATTACH_CHUNKS  # header, text, blank line, the card's runs
+    for width in (20, 57):
+        assert drawn(blocks, width) == whole(rendered, None, sender="Bot")(width)
+
+
+def test_editing_one_block_of_a_card_changes_one_key() -> None:
+    before = message_blocks(Rendered(message="m", attach=card(6)))
+    after = message_blocks(Rendered(message="m", attach=card(6, changed=4)))
+    changed = [a.key for a, b in zip(before, after, strict=True) if a.key != b.key]
+    assert len(changed) == 1
 
 
 _VALUE = st.recursive(

@@ -3,7 +3,7 @@
 The message is drawn to lines once per change and painted from those lines
 (a ``ScrollView``). A keystroke redraws only the parts of the bubble whose
 input changed and repaints only the rows that differ, without a screen-wide
-layout pass unless the message's height changed: that keeps the preview within
+layout pass unless the scrollbar comes or goes: that keeps the preview within
 a frame of the key press. Lines wrap at the width left beside the vertical
 scrollbar whenever the message is taller than the view.
 """
@@ -11,7 +11,7 @@ scrollbar whenever the message is taller than the view.
 from __future__ import annotations
 
 import io
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from textual.widgets import Static
 
 from b24notify.tui.widgets.chat_render import (
     ChatBlock,
-    attach_card,
+    attach_blocks,
     chat_blocks,
     keyboard_view,
     menu_view,
@@ -58,14 +58,28 @@ def portal_view(rendered: Rendered, bot_id: int | None = None) -> tuple[Any, Any
 
 
 def _portal_part(part: str, value: Any, bot_id: int | None) -> RenderableType | None:
-    """One of attach / keyboard / menu as the portal keeps it, after its blank line."""
+    """The keyboard or the menu as the portal keeps it, after its blank line."""
     from b24notify.core import payload
 
-    if part == "attach":
-        return spaced(attach_card(payload.effective_attach(value)))
     if part == "keyboard":
         return spaced(keyboard_view(payload.effective_keyboard(value, bot_id=bot_id)))
     return spaced(menu_view(payload.effective_menu(value, bot_id=bot_id)))
+
+
+class PortalAttach:
+    """The portal's reduction of the last ATTACH seen, kept while that attach is unchanged."""
+
+    def __init__(self) -> None:
+        self._seen = ""
+        self._kept: Any = None
+
+    def __call__(self, attach: Any) -> Any:
+        from b24notify.core import payload
+
+        seen = repr(attach)
+        if seen != self._seen:
+            self._seen, self._kept = seen, payload.effective_attach(attach)
+        return self._kept
 
 
 def message_blocks(
@@ -74,18 +88,19 @@ def message_blocks(
     sender: str = "Bot",
     system: bool = False,
     bot_id: int | None = None,
+    portal_attach: Callable[[Any], Any] | None = None,
 ) -> list[ChatBlock]:
     """The chat bubble of ``rendered`` as the portal shows it, as blocks keyed by their input.
 
-    The keys hold the raw parts (and the bot, which decides which buttons
-    survive), so the portal's reduction runs only for a part that changed.
+    The attach is reduced to what the portal keeps (``portal_attach``, by
+    default ``payload.effective_attach``) and split into its blocks; keyboard
+    and menu are keyed by their raw value and the bot (which decides which
+    buttons survive), so the portal's reduction runs only for a part that changed.
     """
     blocks = chat_blocks(rendered.message, sender=sender, system=system)
-    for part, value in (
-        ("attach", rendered.attach),
-        ("keyboard", rendered.keyboard),
-        ("menu", rendered.menu),
-    ):
+    if rendered.attach is not None:
+        blocks.extend(attach_blocks((portal_attach or PortalAttach())(rendered.attach)))
+    for part, value in (("keyboard", rendered.keyboard), ("menu", rendered.menu)):
         if value is not None:
             key = (part, repr(value), bot_id)
             blocks.append(ChatBlock(key, partial(_portal_part, part, value, bot_id)))
@@ -292,6 +307,7 @@ class ChatPreview(Vertical):
         self.renders = 0
         """How many times the message was re-rendered (benchmarks and tests wait on it)."""
         self._blocks: list[ChatBlock] | None = None
+        self._portal_attach = PortalAttach()
         self._problem: str | None = None
         self._stale = False
 
@@ -334,7 +350,13 @@ class ChatPreview(Vertical):
             body.set_class(stale, "-stale")
         if rendered is None:
             return
-        self._blocks = message_blocks(rendered, sender=sender, system=system, bot_id=bot_id)
+        self._blocks = message_blocks(
+            rendered,
+            sender=sender,
+            system=system,
+            bot_id=bot_id,
+            portal_attach=self._portal_attach,
+        )
         body.show_blocks(self._blocks)
         self.renders += 1
 

@@ -302,30 +302,68 @@ def attach_card(attach: Any) -> RenderableType | None:
     return LeftBar(Group(*parts), color)
 
 
-def _block(block: Mapping[str, Any]) -> Iterator[RenderableType]:
+ATTACH_CHUNKS = 16
+"""At most this many chat blocks for one card: a card of hundreds of blocks is drawn in
+runs of consecutive blocks, each block of its own costing more than it saves."""
+
+
+def attach_blocks(attach: Any) -> list[ChatBlock]:
+    """``attach_card`` after its blank line, as chat blocks of one or a few attach blocks each.
+
+    Each chat block is keyed by its attach blocks and the bar colour: typing
+    into a value shown in one block redraws that block only (a card's GRID
+    tables are the costliest part of most messages).
+    """
+    if attach is None:
+        return []
+    blocks, color = attach_parts(attach)
+    shown = [block for block in blocks if isinstance(block, Mapping) and _block_items(block)]
+    if not shown:
+        return []
+    out = [ChatBlock(("attach-gap",), partial(Text, ""))]
+    size = -(-len(shown) // ATTACH_CHUNKS)
+    for start in range(0, len(shown), size):
+        run = shown[start : start + size]
+        key = ("attach-blocks", color, repr(run))
+        out.append(ChatBlock(key, partial(_barred_blocks, run, color)))
+    return out
+
+
+def _barred_blocks(blocks: list[Mapping[str, Any]], color: str | None) -> RenderableType:
+    return LeftBar(Group(*(part for block in blocks for part in _block(block))), color)
+
+
+def _block_items(block: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """What one attach block shows, in order: (kind, value) for each part drawn."""
+    items: list[tuple[str, Any]] = []
     for kind, value in block.items():
         kind = str(kind).upper()
+        if kind in ("MESSAGE", "DELIMITER"):
+            items.append((kind, value))
+        elif kind in ("LINK", "RICH_LINK", "USER", "IMAGE", "FILE"):
+            items.extend((kind, item) for item in _as_list(value) if isinstance(item, Mapping))
+        elif kind == "GRID":
+            grid = [item for item in _as_list(value) if isinstance(item, Mapping)]
+            if grid:
+                items.append((kind, grid))
+    return items
+
+
+def _block(block: Mapping[str, Any]) -> Iterator[RenderableType]:
+    for kind, value in _block_items(block):
         if kind == "MESSAGE":
             text = value.get("TEXT", "") if isinstance(value, Mapping) else value
             yield bb_text(str(text).replace("#BR#", "\n").strip())
         elif kind in ("LINK", "RICH_LINK"):
-            for item in _as_list(value):
-                if isinstance(item, Mapping):
-                    yield _link(item)
+            yield _link(value)
         elif kind == "USER":
-            for item in _as_list(value):
-                if isinstance(item, Mapping):
-                    yield _user(item)
+            yield _user(value)
         elif kind == "GRID":
-            yield from _grid([i for i in _as_list(value) if isinstance(i, Mapping)])
+            yield from _grid(value)
         elif kind == "IMAGE":
-            for item in _as_list(value):
-                if isinstance(item, Mapping):
-                    yield _image(item)
+            yield _image(value)
         elif kind == "FILE":
-            for item in _as_list(value):
-                if isinstance(item, Mapping):
-                    yield _file(item)
+            yield _file(value)
         elif kind == "DELIMITER":
             yield _delimiter(value)
 
