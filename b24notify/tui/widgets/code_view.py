@@ -14,8 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from textual.document._document import Location
     from textual.widgets import Button, Select, TextArea
+    from textual.widgets.text_area import Location
 
 FORMATS: list[tuple[str, str]] = [
     ("curl", "curl"),
