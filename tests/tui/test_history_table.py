@@ -289,3 +289,30 @@ async def test_fast_cells_draw_exactly_as_datatable_does(
             stock = cells(DataTable._render_cell, **flags)
             for drawn, expected in zip(mine, stock, strict=True):
                 assert drawn == expected, (flags, "".join(ch for ch, _ in expected))
+
+
+async def test_prerendered_rows_are_the_rows_a_frame_draws(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    """Rows drawn ahead of the frame (``prerender``) are what the frame itself would draw."""
+    history = History(tmp_path / "h.sqlite3")
+    fill(history, [f"chat{n}" for n in range(len(TRICKY))], TRICKY)
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one(HistoryTable)
+        table._line_cache.clear()
+        table.prerender()
+        assert len(table._line_cache) >= table.row_count  # drawn ahead, into the cache
+
+        def drawn() -> list[list[tuple[str, Any]]]:
+            return [[(seg.text, seg.style) for seg in table.render_line(y)] for y in range(12)]
+
+        ahead = drawn()
+        table._line_cache.clear()
+        table._row_render_cache.clear()
+        table._cell_render_cache.clear()
+        fresh = drawn()
+        assert ahead == fresh
+        fresh_text = ["".join(text for text, _ in line) for line in fresh]
+        assert any("中文" in line for line in fresh_text)

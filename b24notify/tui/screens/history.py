@@ -308,6 +308,7 @@ class HistoryScreen(Screen[None]):
         self.exhausted = len(message.rows) < PAGE
         if message.reset and keep in self.records:
             table.show_id(keep)
+        table.prerender()  # while the screen is held back, or before the next frame
         self._show_count()
         if message.reset:
             self._show_detail()

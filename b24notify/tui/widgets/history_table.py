@@ -276,6 +276,23 @@ class HistoryTable(DataTable[Text]):
         cache[cache_key] = lines
         return lines
 
+    def prerender(self) -> None:
+        """Draw the rows in view into the table's line cache now, rather than in the next frame.
+
+        Rows often arrive while nothing can be shown: Textual holds the screen
+        back for 50 ms after a switch, and frames come at most every 1/60 s. The
+        frame that shows them then only copies the drawn lines. The cache is the
+        one DataTable draws from, with the same keys (pseudo-classes as
+        ``render_lines`` sets them), so a frame never shows other lines than it
+        would have drawn.
+        """
+        height = self.size.height
+        if not height or not self.screen.is_current:
+            return  # not laid out yet, or not on screen
+        self._pseudo_class_state = self.get_pseudo_class_state()
+        for y in range(height):
+            self.render_line(y)
+
     def column_widths(self) -> dict[str, int]:
         """Column key → width in cells, as drawn now."""
         return {str(k.value): c.width for k, c in self.columns.items()}
