@@ -57,7 +57,7 @@ DIALOG = Column("dialog", "Dialog", len("Dialog"), 20)
 MESSAGE_ID = Column("message_id", "Message id", len("Message id"), 20)
 COLUMNS = (TIME, STATUS, TEMPLATE, DIALOG, MESSAGE_ID)
 FLEXIBLE = (TEMPLATE, DIALOG)
-"""The columns that give up width when the table is narrow, in this order."""
+"""The columns that give up width when the table is narrow (the one with most to spare first)."""
 
 
 def local_time(stamp: str) -> str:
