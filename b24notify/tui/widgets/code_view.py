@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from textual import messages
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 
@@ -133,6 +134,7 @@ class CodeView(Vertical):
         if code != self._code:
             self._code = code
             area.load_text(code)
+            self.screen.post_message(messages.Update(area))  # same frame as the key: see ChatView
 
     def _build(self, code: str) -> None:
         from textual.widgets import Button, Select

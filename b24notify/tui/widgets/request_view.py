@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import messages
 from textual.containers import Vertical
 
 if TYPE_CHECKING:
@@ -113,6 +114,9 @@ class RequestView(Vertical):
         if body != self._body:
             self._body = body
             area.load_text(body)
+            # Reach the screen before the typed field's own update, as the chat does (see
+            # ChatView): the body is then drawn in the same frame as the character.
+            self.screen.post_message(messages.Update(area))
 
     def _build(self, head: Text, body: str, language: str | None, large: bool) -> None:
         from textual.widgets import Static
