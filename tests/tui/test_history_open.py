@@ -158,3 +158,31 @@ async def test_theme_changes_restyle_history_on_it_and_away_from_it(
         await wait_for(pilot, lambda: app.current_mode == "history")
         await wait_for(pilot, lambda: table.styles.background == before)
         assert changed != before
+
+
+async def test_show_send_lands_on_that_send_with_every_filter_cleared(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    ids = fill_history(history, 40)  # statuses cycle sent/failed/unknown
+    target = ids[-7]  # row 33: sent, on the first page
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        # From another screen, as Compose does after a send: switch, then point at the row.
+        app.open_screen("history")
+        screen = await wait_for(pilot, lambda: app.screen_of("history"))
+        assert isinstance(screen, HistoryScreen)
+        screen.show_send(target)
+        await settled(pilot, screen)
+        assert screen.selected_id() == target
+        assert screen.detail_view is not None
+
+        # Filters that hide it are cleared.
+        screen.query_one("#history-status", Select).value = "failed"
+        await settled(pilot, screen)
+        assert target not in screen.order
+        screen.show_send(target)
+        await settled(pilot, screen)
+        assert screen.query_one("#history-status", Select).value == ""
+        assert screen.selected_id() == target and len(screen.order) == 40

@@ -120,6 +120,7 @@ class HistoryScreen(Screen[None]):
         self._table_ready = False
         self._stale = False
         self._loaded_filters: dict[str, Any] | None = None
+        self._select: int | None = None
 
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the widgets are being built, so
@@ -193,6 +194,21 @@ class HistoryScreen(Screen[None]):
             self.query_one("#history-search", Input).value = ""
             self.query_one("#history-status", Select).value = ""
             self.query_one(RunChip).show(self.run_id)  # else on_mount shows it
+        self._restart()
+        self.refresh_bindings()
+
+    def show_send(self, history_id: int) -> None:
+        """Put the cursor on send ``history_id`` (a recent one, e.g. just sent), every send shown.
+
+        The search text, status and run filters are cleared so that the send is
+        among the rows; the cursor goes to it once the newest page has loaded.
+        """
+        self._select = history_id
+        self.run_id = None
+        if self._table_ready:
+            self.query_one("#history-search", Input).value = ""
+            self.query_one("#history-status", Select).value = ""
+            self.query_one(RunChip).show(None)
         self._restart()
         self.refresh_bindings()
 
@@ -297,6 +313,8 @@ class HistoryScreen(Screen[None]):
             return  # a failed read (shown as an error) or the app is closing
         table = self._table()
         keep = table.selected_id()
+        if message.reset and self._select is not None:
+            keep, self._select = self._select, None  # asked for by show_send
         if message.reset:
             self.records.clear()
             self.order.clear()
