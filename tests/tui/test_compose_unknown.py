@@ -126,3 +126,20 @@ async def test_check_buttons_open_history_or_the_sandbox_inbox(
         await pilot.click(button)
         await wait_for(pilot, lambda: app.current_mode == mode)
         assert len(sandbox_messages(sandbox_app)) == 1
+
+
+async def test_open_in_history_puts_the_cursor_on_the_unknown_send(
+    make_service: Callable[..., Service], sandbox_app: Any
+) -> None:
+    from b24notify.tui.widgets.history_table import HistoryTable
+
+    app = B24NotifyApp(make_service())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await send_into_a_lost_answer(pilot, screen, sandbox_app)
+        outcome = screen.last_outcome
+        assert outcome is not None and outcome.status == "unknown"
+        await pilot.click("#history")
+        await wait_for(pilot, lambda: app.current_mode == "history")
+        table = await wait_for(pilot, lambda: app.screen.query(HistoryTable).first())
+        await wait_for(pilot, lambda: table.selected_id() == outcome.history_id)

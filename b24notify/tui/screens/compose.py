@@ -701,9 +701,10 @@ class ComposeScreen(Screen[None]):
 
     def _unknown_answered(self, action: str | None, outcome: SendOutcome) -> None:
         if action == "history":
-            # HistoryScreen has no way yet to select a row from outside; it opens
-            # on the newest sends, where this one is.
             self._app.open_screen("history")
+            show_send = getattr(self._app.screen_of("history"), "show_send", None)
+            if callable(show_send) and outcome.history_id is not None:
+                show_send(outcome.history_id)  # the cursor on this send, filters cleared
         elif action == "inbox":
             self._app.open_screen("inbox")
         elif action == "resend":
