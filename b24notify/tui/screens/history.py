@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from textual import events
 
+    from b24notify.core.errors import B24NotifyError
     from b24notify.core.history import SendRecord
+    from b24notify.core.models import Draft
     from b24notify.core.service import SendOutcome, Service
     from b24notify.tui.app import B24NotifyApp, PaletteCommand
 
@@ -84,13 +86,20 @@ class HistoryScreen(Screen[None]):
 
     class PageLoaded(Message):
         def __init__(
-            self, generation: int, rows: list[SendRecord], *, reset: bool, failed: bool = False
+            self,
+            generation: int,
+            rows: list[SendRecord],
+            *,
+            reset: bool,
+            failed: bool = False,
+            error: B24NotifyError | None = None,
         ) -> None:
             super().__init__()
             self.generation = generation
             self.rows = rows
             self.reset = reset
             self.failed = failed
+            self.error = error
 
     class CountLoaded(Message):
         def __init__(self, generation: int, total: str) -> None:
@@ -121,6 +130,9 @@ class HistoryScreen(Screen[None]):
         self._stale = False
         self._loaded_filters: dict[str, Any] | None = None
         self._select: int | None = None
+        self.load_error: str | None = None
+        """Why the history could not be read on the last load, or None."""
+        self._errors_shown: set[str] = set()
 
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the widgets are being built, so
@@ -280,18 +292,28 @@ class HistoryScreen(Screen[None]):
         if reset:
             self._loaded_filters = filters
         before = None if reset or not self.order else self.order[-1]
-        history = self.service.history
+        service = self.service
 
         def job() -> None:
+            from b24notify.core.errors import B24NotifyError
+
             rows: list[SendRecord] = []
             failed = True
+            error: B24NotifyError | None = None
             try:
+                # Opened here, off the UI thread: an unreadable file raises while opening.
+                history = service.history
                 rows = history.search(**filters, limit=PAGE, before_id=before)
                 failed = False
+            except B24NotifyError as exc:
+                error = exc
             finally:
-                # Also on failure (the error modal explains it): the screen must not
-                # stay "busy" and refuse to load again.
-                self.post_message(self.PageLoaded(generation, rows, reset=reset, failed=failed))
+                # Also on failure: the screen must not stay "busy" and refuse to load again.
+                self.post_message(
+                    self.PageLoaded(generation, rows, reset=reset, failed=failed, error=error)
+                )
+            if failed:
+                return
             if reset:
                 # After the page, so the rows show first. Without a text, template or
                 # dialog filter the count comes from counters (or, for a run, from its
@@ -309,8 +331,13 @@ class HistoryScreen(Screen[None]):
         if message.generation != self._generation:
             return  # an older query answered late
         self._busy = False
-        if message.failed or not self.query("#detail-body"):
-            return  # a failed read (shown as an error) or the app is closing
+        if not self.query("#detail-body"):
+            return  # the app is closing
+        if message.failed:
+            if message.error is not None:
+                self._unreadable(message.error)
+            return  # any other failure is shown as an error by the job
+        self.load_error = None
         table = self._table()
         keep = table.selected_id()
         if message.reset and self._select is not None:
@@ -330,6 +357,24 @@ class HistoryScreen(Screen[None]):
         self._show_count()
         if message.reset:
             self._show_detail()
+
+    def _unreadable(self, error: B24NotifyError) -> None:
+        """The history cannot be read: say so once, and show an empty table saying why."""
+        reason = str(error)
+        if reason not in self._errors_shown:
+            self._errors_shown.add(reason)
+            self._app.show_error(error)
+        self.load_error = reason
+        self.records.clear()
+        self.order.clear()
+        self.exhausted = True
+        self._table().show([], reset=True)
+        self._detail_of = None
+        self.detail_view = None
+        self.query_one("#detail-body", Static).update(Text(reason, "red"))
+        self.query_one("#history-count", Static).update(
+            Text("No sends shown: the history could not be read.", "red")
+        )
 
     def on_history_screen_count_loaded(self, message: CountLoaded) -> None:
         if message.generation == self._generation and self.query("#history-count"):
@@ -370,6 +415,9 @@ class HistoryScreen(Screen[None]):
         body = self.query_one("#detail-body", Static)
         if record is None:
             self.detail_view = None
+            if self.load_error is not None:
+                body.update(Text(self.load_error, "red"))
+                return
             body.update(Text("No sends match." if self.filters() else "No sends yet.", "dim"))
             return
         self.detail_view = detail(record)
@@ -407,8 +455,19 @@ class HistoryScreen(Screen[None]):
         record = self._need()
         if record is None:
             return
-        draft = self.service.draft_from_history(record.id)
-        self.post_message(OpenDraft(draft))
+        draft = self._draft(record)
+        if draft is not None:
+            self.post_message(OpenDraft(draft))
+
+    def _draft(self, record: SendRecord) -> Draft | None:
+        """The send as a draft; an unreadable history is shown as an error, not raised."""
+        from b24notify.core.errors import B24NotifyError
+
+        try:
+            return self.service.draft_from_history(record.id)
+        except B24NotifyError as exc:
+            self._app.show_error(exc)
+            return None
 
     def action_edit(self) -> None:
         record = self._need()
@@ -417,8 +476,9 @@ class HistoryScreen(Screen[None]):
         if record.message_id is None or record.deleted_at:
             self.notify("Only a delivered, not deleted message can be edited.", severity="warning")
             return
-        draft = self.service.draft_from_history(record.id)
-        self.post_message(OpenDraft(draft, edit_of=record.id))
+        draft = self._draft(record)
+        if draft is not None:
+            self.post_message(OpenDraft(draft, edit_of=record.id))
 
     def action_resend(self) -> None:
         record = self._need()
