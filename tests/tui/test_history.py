@@ -179,7 +179,9 @@ async def test_resend_edit_and_delete_reach_the_portal(
 
         screen = await open_history(pilot)
         screen.query_one(DataTable).focus()
-        await pilot.press("r")  # resend: a new send, a new row
+        await pilot.press("r")  # resend: a new send, a new row, asked even without confirm_send
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: len(sandbox_messages(sandbox_app)) == 2)
         await wait_for(pilot, lambda: len(screen.order) == 2 and not screen._busy)
 
@@ -208,6 +210,8 @@ async def test_resend_edit_and_delete_reach_the_portal(
         table.move_cursor(row=oldest_row)
         await pilot.pause()
         await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: sandbox_app.state.sandbox.message(first_message).deleted)
         await wait_for(pilot, lambda: (r := service.history.get(first_id)) and r.deleted_at)
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from conftest import sandbox_profile
 from rich.console import Console
+from test_history import fill_history, open_history
 from textual.widgets import DataTable, Static
-from tui_support import SIZE, wait_for
+from tui_support import SIZE, ready, sandbox_messages, wait_for
 
 from b24notify.core import paths
 from b24notify.core.config import Config
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
-from b24notify.tui.screens.dialogs import ErrorDialog
+from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
 
 
@@ -66,3 +68,27 @@ async def test_an_unreadable_history_file_leaves_an_empty_history_that_says_why(
         await wait_for(pilot, lambda: not screen._busy)
         assert not isinstance(app.screen, ErrorDialog)
         assert screen.load_error is not None
+
+
+async def test_delete_and_resend_ask_even_when_compose_sends_do_not(
+    make_service: Callable[..., Service], sandbox_app: Any
+) -> None:
+    service = make_service(confirm_send=False)
+    sent = fill_history(service.history, 1)  # one "sent" row, message 5000
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        screen.query_one(DataTable).focus()
+        for key, title in (("d", "Delete message 5000"), ("r", f"Send #{sent[0]} again")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmDialog) and dialog.title_text.startswith(title)
+            await pilot.press("escape")  # "no": nothing leaves
+            await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.2)
+        assert sandbox_messages(sandbox_app) == []
+        record = service.history.get(sent[0])
+        assert record is not None and record.deleted_at is None
+        assert service.history.count() == 1

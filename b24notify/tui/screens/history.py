@@ -538,9 +538,8 @@ class HistoryScreen(Screen[None]):
             if yes:
                 self._app.run_job(job, name=f"history-{label.lower()}", group="history-action")
 
-        if not self.service.config.confirm_send:
-            answered(True)
-            return
+        # Always asked, whatever confirm_send says: that setting is about Compose's
+        # sends; a delete cannot be undone and a resend reaches the customer.
         self.app.push_screen(
             ConfirmDialog(title, rows, confirm_label=label, danger=danger), answered
         )
