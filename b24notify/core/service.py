@@ -582,6 +582,22 @@ class Service:
         """Send a history row again as a new send (a new history row)."""
         return await self.send(self.draft_from_history(history_id), profile=profile)
 
+    def mark_outcome(self, history_id: int, status: SendStatus) -> SendRecord:
+        """Settle an ``unknown`` send by hand as ``sent`` or ``failed`` (the user checked the chat).
+
+        Only an unknown row can be marked, and only as sent or failed; anything
+        else is a :class:`UsageError` saying so. Returns the updated row.
+        """
+        if status not in ("sent", "failed"):
+            raise UsageError(f"A send can be marked as sent or failed only, not as {status!r}.")
+        record = self._record(history_id)
+        if record.status != "unknown":
+            raise UsageError(
+                f"Send #{history_id} is {record.status}, not unknown: "
+                "only a send with an unknown outcome can be marked."
+            )
+        return self.history.finish(history_id, status)
+
     def draft_from_history(self, history_id: int) -> Draft:
         """Re-open a history row as a draft: same template, values and options."""
         record = self._record(history_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import httpx
+import pytest
 from conftest import sandbox_profile
 from rich.console import Console
 from test_history import fill_history, open_history
@@ -15,8 +17,11 @@ from tui_support import SIZE, ready, sandbox_messages, wait_for
 
 from b24notify.core import paths
 from b24notify.core.config import Config
+from b24notify.core.errors import UsageError
+from b24notify.core.history import History
+from b24notify.core.models import Draft, SendOptions
 from b24notify.core.service import Service
-from b24notify.tui.app import B24NotifyApp
+from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
 
@@ -92,3 +97,130 @@ async def test_delete_and_resend_ask_even_when_compose_sends_do_not(
         record = service.history.get(sent[0])
         assert record is not None and record.deleted_at is None
         assert service.history.count() == 1
+
+
+def one_send(history: History, status: str) -> int:
+    """A finished (or still pending) send in ``status``."""
+    (hid,) = fill_history(history, 1)  # a "sent" row
+    if status == "sent":
+        return hid
+    hid = history.record_pending(profile="sandbox", dialog_id="chat1", template="notice/short")
+    if status != "pending":
+        history.finish(hid, cast(Any, status))
+    return hid
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "error"),
+    [
+        ("unknown", "sent", None),
+        ("unknown", "failed", None),
+        ("unknown", "unknown", "marked as sent or failed only"),
+        ("unknown", "pending", "marked as sent or failed only"),
+        ("sent", "failed", "is sent, not unknown"),
+        ("failed", "sent", "is failed, not unknown"),
+        ("pending", "sent", "is pending, not unknown"),
+    ],
+)
+def test_mark_outcome_settles_unknown_sends_only(
+    service: Service, start: str, to: str, error: str | None
+) -> None:
+    hid = one_send(service.history, start)
+    if error is None:
+        record = service.mark_outcome(hid, cast(Any, to))
+        assert record.status == to
+        assert service.history.get(hid) == record
+        return
+    with pytest.raises(UsageError, match=error):
+        service.mark_outcome(hid, cast(Any, to))
+    stored = service.history.get(hid)
+    assert stored is not None and stored.status == start
+
+
+def test_mark_outcome_of_a_missing_send_says_so(service: Service) -> None:
+    with pytest.raises(UsageError, match="No history row with id 99"):
+        service.mark_outcome(99, "sent")
+
+
+def palette_titles(app: B24NotifyApp) -> set[str]:
+    return {title for title, _help, _run in B24Commands(app.screen, None)._commands()}
+
+
+@pytest.mark.parametrize("status", ["sent", "failed"])
+async def test_an_unknown_send_can_be_marked_after_a_confirmation(
+    make_service: Callable[..., Service], tmp_path: Path, status: str
+) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    ids = fill_history(history, 3)  # newest first: unknown, failed, sent
+    app = B24NotifyApp(make_service(history=history))
+    key = "s" if status == "sent" else "f"
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        screen.query_one(DataTable).focus()
+        await pilot.pause()
+        assert screen.selected_id() == ids[2]
+        assert {"Mark as sent", "Mark as failed"} <= palette_titles(app)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert dialog.title_text == f"Mark send #{ids[2]} as {status}?"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.records.get(ids[2], None) is not None)
+        await wait_for(pilot, lambda: screen.records[ids[2]].status == status)
+        stored = history.get(ids[2])
+        assert stored is not None and stored.status == status
+        assert screen.selected_id() == ids[2]  # the row stays selected, its detail redrawn
+        assert f"#{ids[2]}  {status}" in plain(screen.detail_view)
+        assert any(f"marked as {status}" in n.message for n in app._notifications)
+        # Settled: the actions are gone, for keys and the palette alike.
+        assert "Mark as sent" not in palette_titles(app)
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        assert app.screen is screen
+
+
+async def test_resending_an_unknown_send_warns_that_it_may_be_in_the_chat(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    ids = fill_history(history, 3)  # newest: unknown; then failed
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        screen.query_one(DataTable).focus()
+        await pilot.pause()
+        messages = []
+        for _row in ids[:2]:  # the unknown row, then the failed one
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmDialog)
+            messages.append(dialog.message)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is screen)
+            await pilot.press("down")
+        assert "may already be in the chat" in messages[0]
+        assert messages[1] == ""
+
+
+async def test_a_delete_names_the_message_and_the_chat(
+    make_service: Callable[..., Service], sandbox_app: Any
+) -> None:
+    service = make_service()
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        outcome = await service.send(
+            Draft(template="notice/short", values={"text": "Hi"}, options=SendOptions("chat42"))
+        )
+        assert outcome.message_id is not None
+        screen = await open_history(pilot)
+        screen.query_one(DataTable).focus()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("enter")
+        expected = f"Deleted message {outcome.message_id} in chat42 on the portal."
+        await wait_for(pilot, lambda: any(n.message == expected for n in app._notifications))

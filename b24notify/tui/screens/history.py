@@ -78,6 +78,8 @@ class HistoryScreen(Screen[None]):
         Binding("r", "resend", "Resend", id="history.resend"),
         Binding("e", "edit", "Edit", id="history.edit"),
         Binding("d", "delete", "Delete on portal", id="history.delete"),
+        Binding("s", "mark('sent')", "Mark as sent", id="history.mark_sent"),
+        Binding("f", "mark('failed')", "Mark as failed", id="history.mark_failed"),
         Binding("c", "copy_curl", "Copy as curl", id="history.copy_curl"),
         Binding("x", "export('csv')", "Export", id="history.export"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="history.reload"),
@@ -108,10 +110,16 @@ class HistoryScreen(Screen[None]):
             self.total = total
 
     class ActionDone(Message):
-        def __init__(self, what: str, outcome: SendOutcome | None) -> None:
+        def __init__(
+            self, what: str, outcome: SendOutcome | None, done: str = "", *, ok: bool = True
+        ) -> None:
             super().__init__()
             self.what = what
             self.outcome = outcome
+            self.done = done or what
+            """What the success notification says."""
+            self.ok = ok
+            """False when the call raised (the error modal tells why)."""
 
     def __init__(self, service: Service) -> None:
         super().__init__()
@@ -133,6 +141,7 @@ class HistoryScreen(Screen[None]):
         self.load_error: str | None = None
         """Why the history could not be read on the last load, or None."""
         self._errors_shown: set[str] = set()
+        self._unknown_selected = False
 
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the widgets are being built, so
@@ -254,6 +263,8 @@ class HistoryScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_run":
             return self.run_id is not None  # Esc is free for others without a run filter
+        if action == "mark":
+            return self._unknown_selected  # offered (keys, palette) for an unknown send only
         return True
 
     # ---- loading pages ------------------------------------------------------
@@ -412,6 +423,10 @@ class HistoryScreen(Screen[None]):
         if record is not None and record is self._detail_of:
             return  # already shown: a refilled table highlights its first row again
         self._detail_of = record
+        unknown = record is not None and record.status == "unknown"
+        if unknown != self._unknown_selected:
+            self._unknown_selected = unknown
+            self.refresh_bindings()  # the mark actions come and go with an unknown send
         body = self.query_one("#detail-body", Static)
         if record is None:
             self.detail_view = None
@@ -484,12 +499,19 @@ class HistoryScreen(Screen[None]):
         record = self._need()
         if record is None:
             return
+        warning = ""
+        if record.status == "unknown":
+            warning = (
+                f"No answer came back for send #{record.id}: the first message may already "
+                "be in the chat. Look there first, and mark the send as sent (s) if it is."
+            )
         self._confirm(
             f"Send #{record.id} again as a new message?",
             record,
             "Resend",
             lambda: self.service.resend(record.id),
             "Resent",
+            message=warning,
         )
 
     def action_delete(self) -> None:
@@ -506,6 +528,39 @@ class HistoryScreen(Screen[None]):
             lambda: self.service.delete_message(record.id),
             "Deleted",
             danger=True,
+            done=f"Deleted message {record.message_id} in {record.dialog_id} on the portal.",
+        )
+
+    def action_mark(self, status: str) -> None:
+        """Settle an unknown send by hand, once the user has looked at the chat."""
+        record = self._need()
+        if record is None:
+            return
+        if record.status != "unknown":
+            self.notify(
+                f"Send #{record.id} is {record.status}: only an unknown send can be marked.",
+                severity="warning",
+            )
+            return
+        if status == "sent":
+            title = f"Mark send #{record.id} as sent?"
+            message = "Do this once you have seen the message in the chat: it will not be resent."
+        else:
+            title = f"Mark send #{record.id} as failed?"
+            message = "Do this once you have checked that the message is not in the chat."
+        service = self.service
+
+        async def call() -> None:
+            service.mark_outcome(record.id, cast(Any, status))
+
+        self._confirm(
+            title,
+            record,
+            f"Mark as {status}",
+            call,
+            f"Marked as {status}",
+            message=message,
+            done=f"Send #{record.id} is marked as {status}.",
         )
 
     def _confirm(
@@ -517,6 +572,8 @@ class HistoryScreen(Screen[None]):
         what: str,
         *,
         danger: bool = False,
+        message: str = "",
+        done: str = "",
     ) -> None:
         from b24notify.tui.screens.dialogs import ConfirmDialog
 
@@ -529,26 +586,33 @@ class HistoryScreen(Screen[None]):
 
         async def job() -> None:
             outcome: SendOutcome | None = None
+            ok = False
             try:
                 outcome = await call()
+                ok = True
             finally:
-                self.post_message(self.ActionDone(what, outcome))
+                self.post_message(self.ActionDone(what, outcome, done, ok=ok))
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._app.run_job(job, name=f"history-{label.lower()}", group="history-action")
+                self._app.run_job(
+                    job, name=f"history-{label.lower().replace(' ', '-')}", group="history-action"
+                )
 
         # Always asked, whatever confirm_send says: that setting is about Compose's
         # sends; a delete cannot be undone and a resend reaches the customer.
         self.app.push_screen(
-            ConfirmDialog(title, rows, confirm_label=label, danger=danger), answered
+            ConfirmDialog(title, rows, message=message, confirm_label=label, danger=danger),
+            answered,
         )
 
     def on_history_screen_action_done(self, message: ActionDone) -> None:
         outcome = message.outcome
+        if outcome is None and message.ok and message.what.startswith("Marked"):
+            self.notify(message.done, title=message.what)
         if outcome is not None:
             ok = outcome.status == "sent"
-            text = outcome.describe() if message.what == "Resent" or not ok else message.what
+            text = outcome.describe() if message.what == "Resent" or not ok else message.done
             self.notify(
                 text,
                 title=message.what if ok else outcome.status.capitalize(),
