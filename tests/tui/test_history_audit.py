@@ -24,6 +24,7 @@ from b24notify.core.service import Service
 from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
+from b24notify.tui.widgets.key_bar import KeyBar
 
 
 def plain(renderable: Any, width: int = 100) -> str:
@@ -224,3 +225,22 @@ async def test_a_delete_names_the_message_and_the_chat(
         await pilot.press("enter")
         expected = f"Deleted message {outcome.message_id} in chat42 on the portal."
         await wait_for(pilot, lambda: any(n.message == expected for n in app._notifications))
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_the_count_line_sits_above_the_key_bar(
+    make_service: Callable[..., Service], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    fill_history(history, 5)
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        await pilot.pause()
+        count = screen.query_one("#history-count", Static).region
+        bar = screen.query_one(KeyBar).region
+        assert count.height == 1 and bar.height >= 1
+        assert count.bottom <= bar.y  # not under the key bar
+        assert count.y >= screen.query_one("#history-main").region.bottom
+        assert "5 of 5 sends shown" in str(screen.query_one("#history-count", Static).render())
