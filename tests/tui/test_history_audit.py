@@ -24,6 +24,7 @@ from b24notify.core.service import Service
 from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
+from b24notify.tui.widgets.history_detail import detail
 from b24notify.tui.widgets.key_bar import KeyBar
 
 
@@ -244,3 +245,44 @@ async def test_the_count_line_sits_above_the_key_bar(
         assert count.bottom <= bar.y  # not under the key bar
         assert count.y >= screen.query_one("#history-main").region.bottom
         assert "5 of 5 sends shown" in str(screen.query_one("#history-count", Static).render())
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        (
+            {"status": "sent", "message_id": 1001, "http_status": 200},
+            ['{"result": 1001}', "HTTP 200"],
+        ),
+        (
+            {
+                "status": "failed",
+                "error_code": "ACCESS_DENIED",
+                "error_description": "Client ID not specified",
+                "http_status": 401,
+            },
+            [
+                '{"error": "ACCESS_DENIED", "error_description": "Client ID not specified"}',
+                "HTTP 401",
+            ],
+        ),
+        ({"status": "unknown"}, ["No answer (the request left; see the chat)."]),
+        ({"status": "sent"}, ["Marked as sent by hand: no answer was recorded."]),
+        ({}, ["No answer yet"]),
+    ],
+)
+def test_the_detail_shows_the_response_as_recorded(
+    tmp_path: Path, outcome: dict[str, Any], expected: list[str]
+) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    hid = history.record_pending(profile="sandbox", dialog_id="chat42", params={"MESSAGE": "Hi"})
+    if outcome:
+        history.finish(hid, **outcome)
+    record = history.get(hid)
+    assert record is not None
+    text = plain(detail(record), width=120)
+    section = text.split("Response (as recorded)", 1)[1].split("As sent", 1)[0]
+    assert all(e in section for e in expected), section
+    for wrong in ("result", "error_description"):
+        if not any(wrong in e for e in expected):
+            assert wrong not in section

@@ -72,6 +72,8 @@ def detail(record: SendRecord) -> RenderableType:
         parts.append(error)
     if record.note:
         parts.append(Text(f"\n{record.note}", "italic yellow"))
+    parts.append(Text("\nResponse (as recorded)", "bold underline"))
+    parts.append(response(record))
     message, attach, keyboard, menu = message_parts(record)
     parts.append(Text("\nAs sent", "bold underline"))
     parts.append(
@@ -90,6 +92,29 @@ def detail(record: SendRecord) -> RenderableType:
     parts.append(Text("\nRequest params (secrets masked)", "bold underline"))
     parts.append(Text(json.dumps(record.params, ensure_ascii=False, indent=2)))
     return Group(*parts)
+
+
+def response(record: SendRecord) -> Text:
+    """What the portal answered, rebuilt from the stored outcome (the raw answer is not kept)."""
+    answered = record.http_status is not None
+    body: dict[str, Any] | None = None
+    if record.status == "sent" and (record.message_id is not None or answered):
+        body = {"result": record.message_id}
+    elif record.status == "failed" and (record.error_code or record.error_description):
+        body = {"error": record.error_code, "error_description": record.error_description}
+    if body is None:
+        return Text(_NO_BODY.get(record.status, "Nothing recorded."), "dim")
+    text = Text(json.dumps(body, ensure_ascii=False))
+    text.append(f"\nHTTP {record.http_status}" if answered else "\nHTTP status not recorded", "dim")
+    return text
+
+
+_NO_BODY = {
+    "sent": "Marked as sent by hand: no answer was recorded.",
+    "failed": "No answer was recorded (marked as failed by hand, or it never reached the portal).",
+    "unknown": "No answer (the request left; see the chat).",
+    "pending": "No answer yet: the request is under way.",
+}
 
 
 def _json_part(value: Any) -> Any:
