@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import pytest
 from conftest import sandbox_profile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from test_history import fill_history, open_history
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Select, Static
 from tui_support import SIZE, ready, sandbox_messages, wait_for
 
 from b24notify.core import paths
@@ -25,6 +28,7 @@ from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
 from b24notify.tui.widgets.history_detail import detail
+from b24notify.tui.widgets.history_filters import FilterChip, FilterDialog, check_filters
 from b24notify.tui.widgets.key_bar import KeyBar
 
 
@@ -286,3 +290,107 @@ def test_the_detail_shows_the_response_as_recorded(
     for wrong in ("result", "error_description"):
         if not any(wrong in e for e in expected):
             assert wrong not in section
+
+
+def dated_history(path: Path) -> tuple[History, list[int]]:
+    """Four sends over three days (noon UTC): (template, dialog, day, status)."""
+    now = [datetime(2025, 3, 1, 12, tzinfo=UTC)]
+    history = History(path, clock=lambda: now[0])
+    ids = []
+    for template, dialog, day, status in (
+        ("a/one", "chat1", 1, "sent"),
+        ("b/two", "chat2", 2, "failed"),
+        ("a/one", "chat2", 3, "sent"),
+        ("a/one", "chat2", 3, "failed"),
+    ):
+        now[0] = datetime(2025, 3, day, 12, tzinfo=UTC)
+        hid = history.record_pending(profile="sandbox", template=template, dialog_id=dialog)
+        history.finish(hid, cast(Any, status))
+        ids.append(hid)
+    return history, ids
+
+
+async def set_in_dialog(pilot: Any, values: dict[str, str]) -> None:
+    """Open the filter dialog with ctrl+l, type ``values`` over the fields, Apply."""
+    app = pilot.app
+    await pilot.press("ctrl+l")
+    await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
+    for key, value in values.items():
+        app.screen.query_one(f"#history-filter-{key}", Input).value = value
+    await pilot.click("#apply")
+
+
+def chips(screen: HistoryScreen) -> list[str]:
+    return [str(c.render()).strip() for c in screen.query(FilterChip)]
+
+
+async def test_template_dialog_and_date_filters_combine_and_clear_by_chip(
+    make_service: Callable[..., Service], tmp_path: Path
+) -> None:
+    history, ids = dated_history(tmp_path / "h.sqlite3")
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+
+        async def shown(expected: list[int]) -> None:
+            await wait_for(pilot, lambda: screen.order == expected and not screen._busy)
+
+        await set_in_dialog(pilot, {"template": "a/one"})
+        await shown([ids[3], ids[2], ids[0]])
+        assert chips(screen) == ["Template a/one ×"]
+        await set_in_dialog(pilot, {"dialog": "chat2"})
+        await shown([ids[3], ids[2]])
+        screen.query_one("#history-status", Select).value = "sent"  # with the status too
+        await shown([ids[2]])
+        screen.query_one("#history-status", Select).value = ""
+        await set_in_dialog(pilot, {"template": "", "since": "2025-03-02", "until": "2025-03-02"})
+        await shown([ids[1]])
+        assert chips(screen) == ["Dialog chat2 ×", "Since 2025-03-02 ×", "Until 2025-03-02 ×"]
+        assert "1 of 1 matching" in str(screen.query_one("#history-count", Static).render())
+        # A chip's click drops that filter only.
+        await pilot.click(screen.query(FilterChip)[2])
+        await shown([ids[3], ids[2], ids[1]])
+        assert screen.extra == {"dialog": "chat2", "since": "2025-03-02"}
+        # Esc drops them all.
+        screen.query_one(DataTable).focus()
+        await pilot.press("escape")
+        await shown(list(reversed(ids)))
+        assert chips(screen) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "sentence"),
+    [
+        ({"since": "1.3.2025"}, "Since: '1.3.2025' is not a date; type it as YYYY-MM-DD."),
+        ({"until": "2025-02-30"}, "Until: '2025-02-30' is not a date; type it as YYYY-MM-DD."),
+        ({"since": "2025-03-02", "until": "2025-03-01"}, "Until is before Since"),
+    ],
+)
+async def test_a_bad_date_is_named_and_nothing_changes(
+    make_service: Callable[..., Service], tmp_path: Path, values: dict[str, str], sentence: str
+) -> None:
+    history, ids = dated_history(tmp_path / "h.sqlite3")
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        await set_in_dialog(pilot, values)
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        assert sentence in str(dialog.query_one("#history-filter-error", Static).render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert screen.extra == {} and len(screen.order) == len(ids)
+
+
+@given(st.text(max_size=12))
+@settings(max_examples=200)
+def test_check_filters_accepts_exactly_iso_days(text: str) -> None:
+    problem = check_filters({"since": text.strip()} if text.strip() else {})
+    try:
+        ok = len(text.strip()) == 10 and bool(date.fromisoformat(text.strip()))
+    except ValueError:
+        ok = False
+    assert (problem is None) == (ok or not text.strip())

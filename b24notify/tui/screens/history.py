@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Select, Static
 
 from b24notify.tui.app import OpenDraft
+from b24notify.tui.widgets.history_filters import FilterChip
 from b24notify.tui.widgets.history_table import HistoryTable
 from b24notify.tui.widgets.key_bar import KeyBar
 
@@ -82,8 +83,9 @@ class HistoryScreen(Screen[None]):
         Binding("f", "mark('failed')", "Mark as failed", id="history.mark_failed"),
         Binding("c", "copy_curl", "Copy as curl", id="history.copy_curl"),
         Binding("x", "export('csv')", "Export", id="history.export"),
+        Binding("ctrl+l", "filter", "Filter", id="history.filter"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="history.reload"),
-        Binding("escape", "clear_run", "Clear run filter", id="history.clear_run"),
+        Binding("escape", "clear_run", "Clear filters", id="history.clear_run"),
     ]
 
     class PageLoaded(Message):
@@ -142,6 +144,8 @@ class HistoryScreen(Screen[None]):
         """Why the history could not be read on the last load, or None."""
         self._errors_shown: set[str] = set()
         self._unknown_selected = False
+        self.extra: dict[str, str] = {}
+        """Template, dialog, since and until filters (``History.search`` keywords) as typed."""
 
     def compose(self) -> ComposeResult:
         # The first page is asked for now, while the widgets are being built, so
@@ -156,6 +160,7 @@ class HistoryScreen(Screen[None]):
                 id="history-search",
             )
             yield RunChip(id="history-run")
+            yield Horizontal(id="history-chips")
             yield Select(STATUS_CHOICES, value="", allow_blank=False, id="history-status")
         with Horizontal(id="history-main"):
             yield HistoryTable(id="history-table")
@@ -172,6 +177,8 @@ class HistoryScreen(Screen[None]):
         self.watch(table, "scroll_y", self._scrolled, init=False)
         self.query_one(RunChip).show(self.run_id)
         self._table_ready = True
+        if self.extra:
+            self._show_chips()
 
     def _table(self) -> HistoryTable:
         return self.query_one(HistoryTable)
@@ -211,10 +218,12 @@ class HistoryScreen(Screen[None]):
         exactly that run's rows; both can then narrow it further.
         """
         self.run_id = run_id or None
+        self.extra = {}
         if self._table_ready:
             self.query_one("#history-search", Input).value = ""
             self.query_one("#history-status", Select).value = ""
             self.query_one(RunChip).show(self.run_id)  # else on_mount shows it
+            self._show_chips()
         self._restart()
         self.refresh_bindings()
 
@@ -226,10 +235,12 @@ class HistoryScreen(Screen[None]):
         """
         self._select = history_id
         self.run_id = None
+        self.extra = {}
         if self._table_ready:
             self.query_one("#history-search", Input).value = ""
             self.query_one("#history-status", Select).value = ""
             self.query_one(RunChip).show(None)
+            self._show_chips()
         self._restart()
         self.refresh_bindings()
 
@@ -243,6 +254,42 @@ class HistoryScreen(Screen[None]):
         self._restart()
         self.refresh_bindings()
 
+    def set_filters(self, values: dict[str, str]) -> None:
+        """Narrow by template, dialog, since and until (YYYY-MM-DD); empty values drop out.
+
+        They combine with the search text, the status and the run.
+        """
+        extra = {key: str(value).strip() for key, value in values.items() if str(value).strip()}
+        if extra == self.extra:
+            return
+        self.extra = extra
+        if self._table_ready:
+            self._show_chips()
+        self._restart()
+        self.refresh_bindings()
+
+    def _show_chips(self) -> None:
+        from b24notify.tui.widgets.history_filters import FilterChip
+
+        box = self.query_one("#history-chips", Horizontal)
+        box.remove_children()
+        box.mount_all(FilterChip(key, value) for key, value in self.extra.items())
+
+    def action_filter(self) -> None:
+        from b24notify.core.errors import B24NotifyError
+        from b24notify.tui.widgets.history_filters import FilterDialog
+
+        try:
+            names = [info.name for info in self.service.templates()]
+        except B24NotifyError:
+            names = []  # no completion; the filter still works
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.set_filters(values)
+
+        self.app.push_screen(FilterDialog(self.extra, names), answered)
+
     def _restart(self) -> None:
         """Load again under the filters as they are now, once the first load has started.
 
@@ -253,7 +300,19 @@ class HistoryScreen(Screen[None]):
             self.reload()
 
     def action_clear_run(self) -> None:
-        self.clear_run()
+        """Esc: drop the run and the extra filters (the search text and status stay)."""
+        if not self.extra:
+            self.clear_run()
+            return
+        self.run_id = None
+        if self._table_ready:
+            self.query_one(RunChip).show(None)
+        self.set_filters({})
+
+    @on(FilterChip.Cleared)
+    def _filter_chip_cleared(self, event: FilterChip.Cleared) -> None:
+        event.stop()
+        self.set_filters({k: v for k, v in self.extra.items() if k != event.key})
 
     @on(RunChip.Cleared)
     def _chip_cleared(self, event: RunChip.Cleared) -> None:
@@ -262,7 +321,8 @@ class HistoryScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_run":
-            return self.run_id is not None  # Esc is free for others without a run filter
+            # Esc is free for others without a run or extra filter.
+            return self.run_id is not None or bool(self.extra)
         if action == "mark":
             return self._unknown_selected  # offered (keys, palette) for an unknown send only
         return True
@@ -280,6 +340,7 @@ class HistoryScreen(Screen[None]):
             out["text"] = text
         if isinstance(status, str) and status:
             out["status"] = status
+        out.update(self.extra)
         if self.run_id:
             out["run_id"] = self.run_id
         return out
