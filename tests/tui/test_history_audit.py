@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -28,6 +29,7 @@ from b24notify.tui.app import B24Commands, B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
 from b24notify.tui.widgets.history_detail import detail
+from b24notify.tui.widgets.history_export import ExportDialog, check_target
 from b24notify.tui.widgets.history_filters import FilterChip, FilterDialog, check_filters
 from b24notify.tui.widgets.key_bar import KeyBar
 
@@ -394,3 +396,46 @@ def test_check_filters_accepts_exactly_iso_days(text: str) -> None:
     except ValueError:
         ok = False
     assert (problem is None) == (ok or not text.strip())
+
+
+async def test_export_asks_where_and_in_which_format_and_says_where_it_went(
+    make_service: Callable[..., Service], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history, ids = dated_history(tmp_path / "h.sqlite3")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = B24NotifyApp(make_service(history=history))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_history(pilot)
+        screen.query_one(DataTable).focus()
+        await set_in_dialog(pilot, {"dialog": "chat2"})
+        await wait_for(pilot, lambda: len(screen.order) == 3 and not screen._busy)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        dialog = app.screen
+        path_field = dialog.query_one("#history-export-path", Input)
+        assert Path(path_field.value).parent == work and path_field.value.endswith(".csv")
+        dialog.query_one("#history-export-format", Select).value = "json"
+        await wait_for(pilot, lambda: path_field.value.endswith(".json"))
+        path_field.value = str(tmp_path / "missing" / "out.json")
+        await pilot.click("#export")
+        await pilot.pause()
+        error = str(dialog.query_one("#history-export-error", Static).render())
+        assert error == f"The folder {tmp_path / 'missing'} does not exist."
+        path_field.value = str(work / "out.json")
+        path_field.focus()
+        await pilot.press("enter")
+        expected = f"Exported 3 sends to {work / 'out.json'}."
+        await wait_for(pilot, lambda: any(n.message == expected for n in app._notifications))
+        rows = json.loads((work / "out.json").read_text(encoding="utf-8"))
+        assert [row["id"] for row in rows] == [ids[3], ids[2], ids[1]]  # the filter applied
+        assert not (paths.data_dir() / "exports").exists()
+
+
+def test_check_target_puts_a_stamped_file_in_a_folder(tmp_path: Path) -> None:
+    path, why = check_target(str(tmp_path), "jsonl")
+    assert why == "" and path is not None
+    assert path.parent == tmp_path and path.name.startswith("history-") and path.suffix == ".jsonl"
+    assert check_target("  ", "csv") == (None, "Type the file to write.")

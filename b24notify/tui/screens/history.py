@@ -9,7 +9,6 @@ one bulk run's sends (Bulk's "Show in History"), shown as a chip that clears.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -27,6 +26,8 @@ from b24notify.tui.widgets.history_table import HistoryTable
 from b24notify.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import RenderableType
     from textual import events
 
@@ -707,18 +708,34 @@ class HistoryScreen(Screen[None]):
         self.notify(f"Copied send #{record.id} as curl (secrets masked).")
 
     def action_export(self, fmt: str = "csv") -> None:
-        from b24notify.core import paths
+        """Ask where (default: the current folder) and in which format, then write the rows."""
+        from b24notify.tui.widgets.history_export import ExportDialog
 
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = paths.data_dir() / "exports" / f"history-{stamp}.{fmt}"
+        def answered(choice: tuple[Path, str] | None) -> None:
+            if choice is not None:
+                self.export_to(*choice)
+
+        self.app.push_screen(ExportDialog(fmt, self.total or ""), answered)
+
+    def export_to(self, target: Path, fmt: str) -> None:
+        """Write the rows matching the current filters to ``target`` in a job; say where."""
         filters = self.filters()
-        history = self.service.history
+        service = self.service
 
         def job() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            count = history.export(target, cast(Any, fmt), **filters)
+            try:
+                count = service.history.export(target, cast(Any, fmt), **filters)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                self.app.call_from_thread(
+                    self.notify,
+                    f"Could not write {target}: {reason}.",
+                    title="Export",
+                    severity="error",
+                )
+                return
             self.app.call_from_thread(
-                self.notify, f"Exported {count:,} sends to {target}", title="Export"
+                self.notify, f"Exported {count:,} sends to {target}.", title="Export"
             )
 
         self._app.run_job(job, name="history-export", thread=True)
@@ -727,12 +744,12 @@ class HistoryScreen(Screen[None]):
         return [
             (
                 "Export history as JSON",
-                "Writes the rows matching the search to a file",
+                "Writes the rows shown (every filter applies) to a file you choose",
                 lambda: self.action_export("json"),
             ),
             (
                 "Export history as CSV",
-                "Writes the rows matching the search to a file",
+                "Writes the rows shown (every filter applies) to a file you choose",
                 lambda: self.action_export("csv"),
             ),
         ]
