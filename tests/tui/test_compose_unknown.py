@@ -16,9 +16,16 @@ from b24notify.tui.screens.dialogs import ConfirmDialog
 from b24notify.tui.widgets.compose_dialogs import UnknownOutcomeDialog
 
 
+SEND_METHODS = ("imbot.message.add", "imbot.v2.Chat.Message.send")
+
+
 def requests(sandbox_app: Any) -> int:
-    """How many HTTP requests the in-process portal has answered (or dropped)."""
-    return int(sandbox_app.state.sandbox.stats_json()["requests"])
+    """How many send requests the in-process portal has answered (or dropped).
+
+    Reads (the bot list, dialog names looked up as they are typed) don't count.
+    """
+    by_method = sandbox_app.state.sandbox.stats_json()["by_method"]
+    return sum(int(by_method.get(method, 0)) for method in SEND_METHODS)
 
 
 async def send_into_a_lost_answer(
