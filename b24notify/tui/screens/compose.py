@@ -119,6 +119,7 @@ class ComposeScreen(Screen[None]):
         self._status: tuple[bool, str, str, bool] | None = None
         self._previewed: tuple[Any, ...] | None = None
         self._profile_name = profile_name or service.config.default_name
+        self._warmed_up = False
 
     # ---- layout -------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class ComposeScreen(Screen[None]):
             templates.focus_search()
 
     def on_compose_screen_warmed_up(self, message: WarmedUp) -> None:
+        self._warmed_up = True
         self._load_bots(self._options().profile)
 
     def on_compose_screen_dialogs_loaded(self, message: DialogsLoaded) -> None:
@@ -383,7 +385,11 @@ class ComposeScreen(Screen[None]):
         panel = self._options()
         if event.profile:
             panel.set_api(self.service.profile(event.profile).api)
-            self._load_bots(event.profile)
+            # Before the warm-up thread has imported the client, asking for bots
+            # would import httpx on the event loop (~300 ms without bytecode):
+            # the warm-up asks for the profile shown then.
+            if self._warmed_up:
+                self._load_bots(event.profile)
         self.refresh_preview()
 
     # ---- other screens changed templates or profiles ----------------------
