@@ -15,7 +15,6 @@ from b24notify.tui.screens.compose import ComposeScreen
 from b24notify.tui.screens.dialogs import ConfirmDialog
 from b24notify.tui.widgets.compose_dialogs import UnknownOutcomeDialog
 
-
 SEND_METHODS = ("imbot.message.add", "imbot.v2.Chat.Message.send")
 
 
