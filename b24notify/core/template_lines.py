@@ -28,21 +28,22 @@ from functools import lru_cache
 
 KeyPath = tuple[str | int, ...]
 
-_BLANK = re.compile(r"(?:[ \t\r\n]++|#[^\n]*+)*+")
-_SPACE = re.compile(r"[ \t]*+")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]++")
-_BASIC = re.compile(r'"(?:[^"\\\r\n]++|\\[^\r\n])*+"?')
-_LITERAL = re.compile(r"'[^'\r\n]*+'?")
+_BLANK = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+_SPACE = re.compile(r"[ \t]*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_BASIC = re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*"?')
+_LITERAL = re.compile(r"'[^'\r\n]*'?")
 # Content, then the closing run: a run of four or five quotes ends the string
-# with one or two quotes of content, as TOML says.
-_ML_BASIC = re.compile(r'"""(?:[^"\\]++|\\.?|"(?!""))*+(?:"{3,5}|\Z)', re.S)
-_ML_LITERAL = re.compile(r"'''(?:[^']++|'(?!''))*+(?:'{3,5}|\Z)", re.S)
-_SCALAR = re.compile(r"[^,\]}#\r\n]++")
-_REST_OF_LINE = re.compile(r"[^\n]*+")
+# with one or two quotes of content, as TOML says. (No possessive quantifiers:
+# some Python 3.11 releases, 3.11.2 among them, match them wrongly in a loop.)
+_ML_BASIC = re.compile(r'"""(?:[^"\\]|\\.?|"(?!""))*(?:"{3,5}|\Z)', re.S)
+_ML_LITERAL = re.compile(r"'''(?:[^']|'(?!''))*(?:'{3,5}|\Z)", re.S)
+_SCALAR = re.compile(r"[^,\]}#\r\n]+")
+_REST_OF_LINE = re.compile(r"[^\n]*")
 # Inside a multi-line basic string: a line-ending backslash (trimmed with all
 # whitespace after it), an escape that is a newline, any other escape, or a raw newline.
-_CONTINUATION = re.compile(r"\\[ \t]*+\r?\n[ \t\r\n]*+")
-_ML_BASIC_BREAKS = re.compile(r"\\[ \t]*+\r?\n[ \t\r\n]*+|\\u000[aA]|\\U0000000[aA]|\\.|\n", re.S)
+_CONTINUATION = re.compile(r"\\[ \t]*\r?\n[ \t\r\n]*")
+_ML_BASIC_BREAKS = re.compile(r"\\[ \t]*\r?\n[ \t\r\n]*|\\u000[aA]|\\U0000000[aA]|\\.|\n", re.S)
 _NEWLINE = re.compile("\n")
 _NEW_LINE_TOKENS = frozenset({"\n", "\\n", "\\u000a", "\\u000A", "\\U0000000a", "\\U0000000A"})
 
