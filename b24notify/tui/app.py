@@ -296,16 +296,19 @@ class B24NotifyApp(App[None]):
 
     async def profiles_changed(self) -> None:
         """Profiles changed: screens that offer profiles show the new set."""
-        for name in SCREENS:
-            react = getattr(self.screen_of(name), "profiles_changed", None)
-            if callable(react):
-                await react()
+        for react in self._screen_hooks("profiles_changed"):
+            await react()
 
     def _tell_screens(self, method: str, *args: Any, **kwargs: Any) -> None:
+        for react in self._screen_hooks(method):
+            react(*args, **kwargs)
+
+    def _screen_hooks(self, method: str) -> Iterator[Callable[..., Any]]:
+        """``method`` of each opened screen that has one (screens opt in by defining it)."""
         for name in SCREENS:
-            react = getattr(self.screen_of(name), method, None)
-            if callable(react):
-                react(*args, **kwargs)
+            hook = getattr(self.screen_of(name), method, None)
+            if callable(hook):
+                yield hook
 
     async def on_open_draft(self, message: OpenDraft) -> None:
         await self.switch_mode("compose")
@@ -439,13 +442,8 @@ class B24NotifyApp(App[None]):
 
     def quit_warnings(self) -> list[str]:
         """What quitting now would lose, one sentence per screen that says so."""
-        warnings: list[str] = []
-        for name in SCREENS:
-            warning = getattr(self.screen_of(name), "quit_warning", None)
-            text = warning() if callable(warning) else None
-            if text:
-                warnings.append(str(text))
-        return warnings
+        warnings = (warning() for warning in self._screen_hooks("quit_warning"))
+        return [str(text) for text in warnings if text]
 
     async def action_quit(self) -> None:
         """Quit, after asking when a screen has unsaved edits or a send in flight.
