@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -190,42 +190,38 @@ class _Scanner:
             self.pos += 1  # junk (a string cut short by the end of the text): move on
 
     def array(self, path: KeyPath) -> None:
-        self.pos += 1
         index = 0
-        text = self.text
-        while True:
-            self.skip(_BLANK)
-            if self.pos >= len(text):
-                return
-            char = text[self.pos]
-            if char == "]":
-                self.pos += 1
-                return
-            if char == ",":
-                self.pos += 1
-                continue
+
+        def element() -> None:
+            nonlocal index
             start = self.pos
-            element = (*path, index)
-            self.value(element)
-            self.record(element, start, (start, self.pos))
+            item = (*path, index)
+            self.value(item)
+            self.record(item, start, (start, self.pos))
             index += 1
 
+        self.items("]", element)
+
     def inline_table(self, path: KeyPath) -> None:
+        # Newlines are not TOML 1.0 here, but TOML 1.1 allows them: accept both.
+        self.items("}", lambda: self.pair(path))
+
+    def items(self, closer: str, item: Callable[[], object]) -> None:
+        """From an opening bracket to ``closer``: ``item`` at each element, commas skipped."""
         self.pos += 1
         text = self.text
         while True:
-            # Newlines are not TOML 1.0 here, but TOML 1.1 allows them: accept both.
             self.skip(_BLANK)
             if self.pos >= len(text):
                 return
             char = text[self.pos]
-            if char == "}":
+            if char == closer:
                 self.pos += 1
                 return
             if char == ",":
                 self.pos += 1
                 continue
-            self.pair(path)
+            item()
 
 
 def _basic_key(token: str) -> str:
