@@ -121,7 +121,9 @@ def cmd_sandbox(args: Any) -> int:
         from b24notify.sandbox.child import watch_parent
 
         until = watch_parent(args.exit_with)
-    serve(config_from_args(args), until=until)
+    # Flushed line by line: to a log file stdout is block-buffered, and a portal
+    # stopped with SIGTERM (by the app that started it) never flushes it.
+    serve(config_from_args(args), until=until, announce=lambda line: print(line, flush=True))
     return 0
 
 

@@ -80,9 +80,16 @@ def _not_zombie(pid: int) -> bool:
 
 
 def test_the_log_holds_the_announcement(tmp_path: Path) -> None:
-    child = start_sandbox_child(tmp_path / "sandbox.log")
+    log = tmp_path / "sandbox.log"
+    child = start_sandbox_child(log)
     try:
         wait_listening(child.port)
+        # The portal listens a moment before it announces itself; the line is
+        # flushed at once, so it is in the file while the portal runs.
+        deadline = time.monotonic() + 15
+        while str(child.port) not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, "the announcement never reached the log"
+            time.sleep(0.05)
     finally:
         child.stop()
-    assert str(child.port) in (tmp_path / "sandbox.log").read_text(encoding="utf-8")
+    assert str(child.port) in log.read_text(encoding="utf-8")  # and stopping keeps it
