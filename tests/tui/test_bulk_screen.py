@@ -7,6 +7,7 @@ sandbox portal holds and the rows history keeps.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.widgets import Button, Input, Select, SelectionList, Static
-from tui_support import SIZE, compose_screen, sandbox_messages, wait_for
+from tui_support import SIZE, click, compose_screen, sandbox_messages, wait_for
 
 from b24notify.core.config import Config, Profile
 from b24notify.core.history import History
@@ -55,6 +56,14 @@ def profile(*, drain: float = 1000.0, burst: int = 50) -> Profile:
         sandbox=True,
         rate_drain=drain,
         rate_burst=burst,
+    )
+
+
+def pace(service: Service, *, drain: float, burst: int) -> None:
+    """Send the next run at ``drain``/s after ``burst`` (the profile is read per run)."""
+    profiles = service.config.profiles
+    profiles["sandbox"] = dataclasses.replace(
+        profiles["sandbox"], rate_drain=drain, rate_burst=burst
     )
 
 
@@ -122,7 +131,7 @@ async def resume_from_runs(pilot: Any, screen: BulkScreen, run_id: str) -> Resum
     screen.show_tab("runs")
     await wait_for(pilot, lambda: screen.query_one(RunsList).selected == run_id)
     await pilot.pause()
-    await pilot.click("#runs-resume")
+    await click(pilot, "#runs-resume")
     dialog = await wait_for(pilot, lambda: isinstance(app.screen, ResumeDialog) and app.screen)
     await pilot.pause()
     return dialog
@@ -220,7 +229,7 @@ async def test_confirm_names_the_run_then_every_row_is_sent_once_with_the_run_id
         assert named["Time"].startswith("at least 0.0 s")
         assert "Sent before" not in named
         assert sandbox_messages(sandbox_app) == []  # nothing leaves before the answer
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await until_idle(pilot, screen)
         report = screen.report
         assert report is not None and report.complete and report.sent == 7
@@ -235,7 +244,7 @@ async def test_confirm_names_the_run_then_every_row_is_sent_once_with_the_run_id
         await confirm_send(pilot, screen)
         again = dict(app.screen.rows) if isinstance(app.screen, ConfirmDialog) else {}
         assert run_id in again["Sent before"]
-        await pilot.click("#cancel")
+        await click(pilot, "#cancel")
         await pilot.pause()
     stored = sandbox_messages(sandbox_app)
     assert sorted((m.dialog_id, m.message) for m in stored) == sorted(
@@ -272,7 +281,7 @@ async def test_rows_sends_only_the_first_n(
         await fill(pilot, screen, rows_file(tmp_path / "people.csv", 9), rows="4")
         dialog = await confirm_send(pilot, screen)
         assert dict(dialog.rows)["Messages"].startswith("4 ")
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await until_idle(pilot, screen)
     assert texts(sandbox_app) == Counter(f"Notice {n}" for n in range(1, 5))
 
@@ -280,15 +289,16 @@ async def test_rows_sends_only_the_first_n(
 async def test_cancel_stops_after_the_batch_in_flight_and_resume_sends_exactly_the_rest(
     bulk_service: Callable[..., Service], sandbox_app: Any, tmp_path: Path
 ) -> None:
-    # 300 rows are 6 batch calls; at 4/s after a burst of 1 the run is still going
-    # when the first batch reports, so Cancel lands mid-run.
-    service = bulk_service(drain=4.0, burst=1)
+    # 300 rows are 6 batch calls; at 1/s after a burst of 1 the run is still going
+    # a second after the first batch reports, so Cancel lands mid-run even on a
+    # loaded machine. The resume goes at full speed.
+    service = bulk_service(drain=1.0, burst=1)
     app = B24NotifyApp(service)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_bulk(pilot)
         await fill(pilot, screen, rows_file(tmp_path / "people.csv", 300))
         await confirm_send(pilot, screen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await wait_for(pilot, lambda: screen.panel.progress and screen.panel.progress.sent)
         await pilot.press("escape")
         # The stop is announced at once (the run may already have ended by now).
@@ -305,10 +315,11 @@ async def test_cancel_stops_after_the_batch_in_flight_and_resume_sends_exactly_t
         assert set(latest(service, run_id).values()) == {"sent"}
         assert len(latest(service, run_id)) == first, "rows not reached have no history row"
         # Resume from the Runs tab: the dialog names what is left.
+        pace(service, drain=1000.0, burst=50)
         dialog = await resume_from_runs(pilot, screen, run_id)
         assert str(dialog.query_one("#confirm", Button).label) == f"Send {300 - first} rows"
         assert not dialog.query("#resume-unknown")
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await until_resumed(pilot, screen)
         resumed = screen.report
         assert resumed is not None and resumed.resumed and resumed.complete
@@ -321,13 +332,13 @@ async def test_cancel_stops_after_the_batch_in_flight_and_resume_sends_exactly_t
 async def test_pause_then_continue_finishes_the_same_run(
     bulk_service: Callable[..., Service], sandbox_app: Any, tmp_path: Path
 ) -> None:
-    service = bulk_service(drain=4.0, burst=1)
+    service = bulk_service(drain=1.0, burst=1)  # a second between batches to press p in
     app = B24NotifyApp(service)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_bulk(pilot)
         await fill(pilot, screen, rows_file(tmp_path / "people.csv", 200))
         await confirm_send(pilot, screen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await wait_for(pilot, lambda: screen.panel.progress and screen.panel.progress.sent)
         await pilot.press("p")
         await until_idle(pilot, screen)
@@ -335,6 +346,7 @@ async def test_pause_then_continue_finishes_the_same_run(
         assert paused is not None and screen.paused and paused.not_sent
         assert screen.panel.query_one("#br-continue", Button).display
         assert sum(texts(sandbox_app).values()) == paused.sent
+        pace(service, drain=1000.0, burst=50)
         await pilot.press("p")  # continue: no question, the same run
         await until_resumed(pilot, screen)
         done = screen.report
@@ -359,14 +371,14 @@ async def test_unknown_rows_are_listed_and_only_the_ticked_ones_go_again(
             screen = await open_bulk(pilot)
             await fill(pilot, screen, rows_file(tmp_path / "people.csv", 4))
             await confirm_send(pilot, screen)
-            await pilot.click("#confirm")
+            await click(pilot, "#confirm")
             await until_idle(pilot, screen)
             report = screen.report
             assert report is not None and report.unknown == 4 and report.run_id
             run_id = report.run_id
             assert not screen.panel.query_one("#br-continue", Button).display
             # The failed-rows dialog lists them; one opens as a draft in Compose.
-            await pilot.click("#br-failures")
+            await click(pilot, "#br-failures")
             rows = await wait_for(
                 pilot, lambda: isinstance(app.screen, RunRowsDialog) and app.screen
             )
@@ -390,7 +402,7 @@ async def test_unknown_rows_are_listed_and_only_the_ticked_ones_go_again(
             ticks.select(3)
             await pilot.pause()
             assert str(send.label) == "Send 2 rows" and not send.disabled
-            await pilot.click("#confirm")
+            await click(pilot, "#confirm")
             await until_resumed(pilot, screen)
     assert texts(sandbox_app) == Counter({"Notice 2": 1, "Notice 3": 1})
     assert latest(service, run_id) == {1: "unknown", 2: "sent", 3: "sent", 4: "unknown"}
@@ -533,7 +545,7 @@ async def test_cancel_twice_stops_at_once_and_the_batch_in_flight_is_unknown(
             screen = await open_bulk(pilot)
             await fill(pilot, screen, rows_file(tmp_path / "people.csv", 80))
             await confirm_send(pilot, screen)
-            await pilot.click("#confirm")
+            await click(pilot, "#confirm")
             await wait_for(pilot, lambda: service.history.runs())
             await pilot.press("escape")
             assert screen.state == "stopping"
@@ -563,9 +575,9 @@ async def test_show_in_history_opens_the_history_screen_on_the_run(
         screen = await open_bulk(pilot)
         await fill(pilot, screen, rows_file(tmp_path / "people.csv", 2))
         await confirm_send(pilot, screen)
-        await pilot.click("#confirm")
+        await click(pilot, "#confirm")
         await until_idle(pilot, screen)
         assert screen.report is not None and screen.report.run_id
-        await pilot.click("#br-history")
+        await click(pilot, "#br-history")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         assert app.current_mode == "history"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Button, Input, Static
-from tui_support import SIZE, pick, ready, sandbox_messages, wait_for
+from tui_support import SIZE, click, pick, ready, sandbox_messages, wait_for
 
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
@@ -70,7 +70,7 @@ async def test_the_dialog_explains_and_close_sends_nothing_more(
         # Enter by reflex checks the inbox; it never sends.
         assert app.focused is dialog.query_one("#inbox")
 
-        await pilot.click("#close")
+        await click(pilot, "#close")
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.pause(0.2)
         assert requests(sandbox_app) - before == 1
@@ -86,7 +86,7 @@ async def test_resend_anyway_warns_then_sends_exactly_one_more(
         screen = await ready(pilot)
         before = requests(sandbox_app)
         first = await send_into_a_lost_answer(pilot, screen, sandbox_app)
-        await pilot.click("#resend")
+        await click(pilot, "#resend")
         confirm = await wait_for(
             pilot, lambda: app.screen if isinstance(app.screen, ConfirmDialog) else None
         )
@@ -113,7 +113,7 @@ async def test_cancelling_the_resend_sends_nothing(service: Service, sandbox_app
         screen = await ready(pilot)
         before = requests(sandbox_app)
         await send_into_a_lost_answer(pilot, screen, sandbox_app)
-        await pilot.click("#resend")
+        await click(pilot, "#resend")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
@@ -129,7 +129,7 @@ async def test_check_buttons_open_history_or_the_sandbox_inbox(
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         await send_into_a_lost_answer(pilot, screen, sandbox_app)
-        await pilot.click(button)
+        await click(pilot, button)
         await wait_for(pilot, lambda: app.current_mode == mode)
         assert len(sandbox_messages(sandbox_app)) == 1
 
@@ -145,7 +145,7 @@ async def test_open_in_history_puts_the_cursor_on_the_unknown_send(
         await send_into_a_lost_answer(pilot, screen, sandbox_app)
         outcome = screen.last_outcome
         assert outcome is not None and outcome.status == "unknown"
-        await pilot.click("#history")
+        await click(pilot, "#history")
         await wait_for(pilot, lambda: app.current_mode == "history")
         table = await wait_for(pilot, lambda: app.screen.query(HistoryTable).first())
         await wait_for(pilot, lambda: table.selected_id() == outcome.history_id)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, pick, ready, wait_for
+from tui_support import SIZE, click, pick, ready, wait_for
 
 from b24notify.core import paths
 from b24notify.core.service import Service
@@ -288,7 +288,7 @@ async def test_a_change_on_disk_while_editing_asks(
         notice.write_text(theirs, encoding="utf-8")
         screen.check_disk()
         dialog = await modal(pilot, ChangedOnDiskDialog)
-        await pilot.click(f"#{choice}")
+        await click(pilot, f"#{choice}")
         await wait_for(pilot, lambda: app.screen is screen)
         if choice == "reload":
             assert screen.area.text == theirs and not screen.modified

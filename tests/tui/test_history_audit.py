@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from test_history import fill_history, open_history
 from textual.widgets import DataTable, Input, Select, Static
-from tui_support import SIZE, ready, sandbox_messages, wait_for
+from tui_support import SIZE, click, ready, sandbox_messages, wait_for
 
 from b24notify.core import paths
 from b24notify.core.config import Config
@@ -319,7 +319,7 @@ async def set_in_dialog(pilot: Any, values: dict[str, str]) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
     for key, value in values.items():
         app.screen.query_one(f"#history-filter-{key}", Input).value = value
-    await pilot.click("#apply")
+    await click(pilot, "#apply")
 
 
 def chips(screen: HistoryScreen) -> list[str]:
@@ -351,7 +351,7 @@ async def test_template_dialog_and_date_filters_combine_and_clear_by_chip(
         assert chips(screen) == ["Dialog chat2 ×", "Since 2025-03-02 ×", "Until 2025-03-02 ×"]
         assert "1 of 1 matching" in str(screen.query_one("#history-count", Static).render())
         # A chip's click drops that filter only.
-        await pilot.click(screen.query(FilterChip)[2])
+        await click(pilot, screen.query(FilterChip)[2])
         await shown([ids[3], ids[2], ids[1]])
         assert screen.extra == {"dialog": "chat2", "since": "2025-03-02"}
         # Esc drops them all.
@@ -420,7 +420,7 @@ async def test_export_asks_where_and_in_which_format_and_says_where_it_went(
         dialog.query_one("#history-export-format", Select).value = "json"
         await wait_for(pilot, lambda: path_field.value.endswith(".json"))
         path_field.value = str(tmp_path / "missing" / "out.json")
-        await pilot.click("#export")
+        await click(pilot, "#export")
         await pilot.pause()
         error = str(dialog.query_one("#history-export-error", Static).render())
         assert error == f"The folder {tmp_path / 'missing'} does not exist."

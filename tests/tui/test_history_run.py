@@ -9,7 +9,7 @@ from typing import Any
 from test_history_open import CountingHistory
 from textual.coordinate import Coordinate
 from textual.widgets import Input, Select, Static
-from tui_support import SIZE, ready, wait_for
+from tui_support import SIZE, click, ready, wait_for
 
 from b24notify.core.history import History
 from b24notify.core.models import SendStatus
@@ -115,7 +115,7 @@ async def test_show_run_shows_only_that_run_and_clearing_shows_all(
         screen.show_run(RUN_B)
         await until_loaded(pilot, screen)
         assert shown(screen) == ids[RUN_B][::-1]
-        await pilot.click(RunChip)
+        await click(pilot, RunChip)
         await until_loaded(pilot, screen)
         assert shown(screen) == every and chip(screen) is None
 

@@ -7,7 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App
+from textual.errors import NoWidget
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input
 
 from b24notify.tui.app import B24NotifyApp
@@ -22,17 +25,53 @@ def sandbox_messages(sandbox_app: Any) -> list[Any]:
     return list(sandbox_app.state.sandbox.messages())
 
 
+def describe(app: App[Any]) -> str:
+    """What the app shows now, for a failure message: the screens, the focus, the toasts."""
+    screens = " > ".join(type(screen).__name__ for screen in app.screen_stack)
+    focused = app.focused
+    toasts = [
+        f"{n.title}: {n.message}" if n.title else n.message
+        for n in app._notifications  # no public way to read the toasts on screen
+    ]
+    return f"screens {screens}; focus {focused!r}; toasts {toasts}"
+
+
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Let the app run until ``condition()`` is truthy; fail with a clear message otherwise."""
+    """Let the app run until ``condition()`` is truthy; fail with what the app shows otherwise."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
+            raise AssertionError(f"timed out waiting for {condition}: {describe(pilot.app)}")
         await pilot.pause(0.02)
         await asyncio.sleep(0)
+
+
+async def click(pilot: Pilot[Any], target: str | type[Widget] | Widget) -> None:
+    """Click ``target`` the way a user does: once it is drawn, enabled and under the pointer.
+
+    Pilot reads a widget's place before it pauses, so a widget that was just
+    shown (a tab switch, a dialog opening) can be clicked where it is not yet,
+    and the click lands on whatever was there. Waiting until the widget is the
+    one at the cell Pilot clicks makes the click mean what the test says.
+    """
+
+    def under_pointer() -> Widget | None:
+        app = pilot.app
+        widget = target if isinstance(target, Widget) else app.screen.query_one(target)
+        region = widget.region
+        if not region or widget.disabled:
+            return None
+        try:  # Pilot clicks a widget's top-left cell
+            at, _ = app.get_widget_at(region.x, region.y)
+        except NoWidget:
+            return None
+        return widget if at is widget else None
+
+    widget = await wait_for(pilot, under_pointer)
+    assert await pilot.click(widget), f"the click missed {widget!r}: {describe(pilot.app)}"
 
 
 def compose_screen(app: B24NotifyApp) -> ComposeScreen:

@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Header, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Static, TabPane
 
 from b24notify.core.errors import B24NotifyError, ConfigError, DataFileError, TemplateNotFound
 from b24notify.tui.widgets.bulk_check_view import CheckView, PreviewsView
@@ -45,6 +45,7 @@ from b24notify.tui.widgets.bulk_runs import RunsList
 from b24notify.tui.widgets.bulk_setup import BulkSetup
 from b24notify.tui.widgets.bulk_text import confirm_rows, count, duration, estimate
 from b24notify.tui.widgets.key_bar import KeyBar
+from b24notify.tui.widgets.steady_tabs import SteadyTabs
 
 if TYPE_CHECKING:
     import threading
@@ -160,7 +161,7 @@ class BulkScreen(RunActions, Screen[None]):
                     yield Button("Check", id="bulk-check", variant="primary")
                     yield Button("Send…", id="bulk-send", disabled=True)
                 yield Static("", id="bulk-status")
-            with TabbedContent(id="bulk-tabs", initial="tab-check"):
+            with SteadyTabs(id="bulk-tabs", initial="tab-check"):
                 with TabPane("Dry run", id="tab-check"):
                     yield CheckView(id="bulk-check-view")
                 with TabPane("Previews", id="tab-previews"):
