@@ -68,6 +68,7 @@ def _draft(service: Service, args: Any) -> Draft:
     for item in args.var:
         name, value = _parse_var(item)
         draft.values[name] = value
+    service.fix_moments(draft)  # "tomorrow 10:00" is the moment it names now
     opts = draft.options
     if args.to is not None:
         opts.dialog_id = args.to

@@ -35,7 +35,7 @@ def _draft_args(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a variable value (repeatable)",
+        help="a variable value (repeatable); dates also take tomorrow 10:00, fri, +2h",
     )
     p.add_argument("--vars", metavar="FILE", help="variable values from a JSON or TOML file")
     p.add_argument("--samples", action="store_true", help="start from the template's sample values")

@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from b24notify.core.errors import (
@@ -299,6 +300,21 @@ class Service:
         template = self.template(name)
         values: dict[str, Any] = sample_values(template) if samples else {}
         return Draft(template=name, values=values, options=template.send_options())
+
+    def fix_moments(self, draft: Draft, *, now: datetime | None = None) -> None:
+        """Relative entries (``tomorrow 10:00``, ``+2h``) in the draft's date and datetime
+        values become the ISO moment they name at ``now``; FieldErrors names a mistake.
+
+        Callers resolve what a person just typed (``--var``); drafts, previews and
+        history then hold one fixed moment.
+        """
+        from b24notify.core import when
+
+        template = self.template(draft.template)
+        values, mistakes = when.fix(template.variables, draft.values, now or datetime.now())
+        if mistakes:
+            raise FieldErrors(mistakes, template=template.name)
+        draft.values = values
 
     # ---- preview -------------------------------------------------------------
 

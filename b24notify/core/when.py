@@ -18,15 +18,17 @@ An entry is ``[day] [time] [offset…]`` with at least one part, in any case:
 A day without a time is its midnight; ``now`` is the current minute; a time
 or an offset alone counts from today or from now.
 
-:func:`step` moves a value by days or minutes (the form's up/down keys) and
-:func:`describe` says a value in words ("Wed 25 Nov 2026, 10:00 · tomorrow").
+:func:`step` moves a value by days or minutes (the form's up/down keys),
+:func:`describe` says a value in words ("Wed 25 Nov 2026, 10:00 · tomorrow")
+and :func:`fix` resolves the entries among a template's values (``--var``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["date", "datetime"]
 
@@ -240,3 +242,27 @@ def _distance(value: date | datetime, now: datetime) -> str:
 
 def _plural(number: int, unit: str) -> str:
     return f"{number} {unit}" + ("" if number == 1 else "s")
+
+
+def fix(
+    variables: Iterable[Any], values: Mapping[str, Any], now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``values`` with the relative entries of date and datetime variables made ISO.
+
+    Returns the new values and the mistakes found ({variable name: sentence});
+    other values, and text that is not a relative entry, are left as they are.
+    """
+    fixed = dict(values)
+    mistakes: dict[str, str] = {}
+    for spec in variables:
+        value = fixed.get(spec.name)
+        if spec.type not in ("date", "datetime") or not isinstance(value, str):
+            continue
+        try:
+            resolved = absolute(value, spec.type, now)
+        except ValueError as err:
+            mistakes[spec.name] = str(err)
+        else:
+            if resolved is not None:
+                fixed[spec.name] = resolved
+    return fixed, mistakes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,27 @@ def test_render_bad_var_type_names_the_field(capsys: pytest.CaptureFixture[str])
     assert code == 1
     err = capsys.readouterr().err
     assert "started" in err
+
+
+def test_render_reads_a_relative_date_as_the_moment_it_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    days = {(datetime.now() + timedelta(days=n)).date() for n in (1, 2)}  # midnight may pass
+    command = ["render", "maintenance/planned", "--samples", "--to", "42"]
+    assert run([*command, "--var", "window_start=tomorrow 10:00", "-v", "window_end=+1d"]) == 0
+    message = json.loads(capsys.readouterr().out)["params"]["MESSAGE"]
+    assert any(f"From {day.isoformat()} 10:00 to " in message for day in days), message
+    assert "tomorrow" not in message
+
+
+def test_render_names_a_mistake_in_a_relative_date(capsys: pytest.CaptureFixture[str]) -> None:
+    command = ["render", "maintenance/planned", "--samples", "--to", "42"]
+    assert run([*command, "--var", "window_start=+3x"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        "b24notify: maintenance/planned: window_start: x is not a unit (min, h, d or w)"
+    )
+    assert captured.out == ""
 
 
 def test_render_bad_dialog_fails_with_portal_code(capsys: pytest.CaptureFixture[str]) -> None:

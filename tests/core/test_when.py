@@ -170,3 +170,20 @@ def test_describe_reads_a_time_with_an_offset_in_local_time() -> None:
     aware = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     local = aware.astimezone().replace(tzinfo=None)
     assert when.describe(aware, local - timedelta(hours=2)).endswith("· in 2 hours")
+
+
+def test_fix_resolves_date_variables_and_names_mistakes() -> None:
+    class Spec:
+        def __init__(self, name: str, type: str) -> None:
+            self.name, self.type = name, type
+
+    specs = [Spec("start", "datetime"), Spec("day", "date"), Spec("note", "text"), Spec("n", "int")]
+    values = {"start": "fri 22:00", "day": "2026-12-01", "note": "tomorrow", "n": 3}
+    fixed, mistakes = when.fix(specs, values, NOW)
+    assert fixed == {"start": "2026-11-27 22:00", "day": "2026-12-01", "note": "tomorrow", "n": 3}
+    assert mistakes == {}
+    _, mistakes = when.fix(specs, {"start": "+2q", "day": "+2h"}, NOW)
+    assert mistakes == {
+        "start": "q is not a unit (min, h, d or w)",
+        "day": "+2h: a date moves by days or weeks (d, w)",
+    }
