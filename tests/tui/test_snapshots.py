@@ -23,6 +23,7 @@ from b24notify.core.paths import shipped_templates_dir
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.history import HistoryScreen
+from b24notify.tui.widgets import when_input
 from b24notify.tui.widgets.template_list import TemplateList
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
@@ -37,6 +38,12 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
     """History shows local times; pin the zone so snapshots match on every machine."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def pinned_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Date fields say how far their value is from now ("in 3 days"): pin now."""
+    monkeypatch.setattr(when_input, "local_now", lambda: datetime(2025, 3, 14, 9, 30))
 
 
 def fixed_clock() -> Callable[[], datetime]:

@@ -26,7 +26,8 @@ from b24notify.core.errors import B24NotifyError
 from b24notify.core.models import Draft, SendOptions
 from b24notify.tui.widgets.key_bar import KeyBar
 from b24notify.tui.widgets.template_list import TemplateList
-from b24notify.tui.widgets.variable_form import FieldInput, VariableForm
+from b24notify.tui.widgets.variable_form import VariableForm
+from b24notify.tui.widgets.variable_inputs import FieldInput
 
 if TYPE_CHECKING:
     from b24notify.core.config import Profile

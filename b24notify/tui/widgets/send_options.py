@@ -28,7 +28,7 @@ from b24notify.tui.widgets.profile_select import (
     profile_picker,
     refresh_profile_picker,
 )
-from b24notify.tui.widgets.variable_form import FieldInput
+from b24notify.tui.widgets.variable_inputs import FieldInput
 
 if TYPE_CHECKING:
     from textual.timer import Timer

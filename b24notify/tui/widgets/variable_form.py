@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
+
+from b24notify.tui.widgets.variable_inputs import FieldArea, FieldInput
+from b24notify.tui.widgets.when_input import WhenInput
 
 _PLACEHOLDERS = {
     "int": "a whole number",
@@ -54,47 +55,6 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-class FieldInput(Input):
-    """An Input whose growing text repaints the field instead of re-laying out the screen.
-
-    Input records its text width as ``virtual_size`` on every change, and Widget
-    declares that reactive with ``layout=True``: each keystroke would re-arrange
-    every widget on the screen. The field's box never changes size (width 100%,
-    height 3) and scrolling reads ``virtual_size`` live, so a repaint is enough.
-    """
-
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
-
-    live: Callable[[], object] | None = None
-    """Set by the screen: called on each change in this widget's own turn (see FieldArea)."""
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        # Runs before the Changed message bubbles and before this Input goes idle, so
-        # the preview is redrawn in the same frame as the typed character. The
-        # message still bubbles up as usual.
-        _touch(self)
-        if self.live is not None:
-            self.live()
-
-
-class FieldArea(TextArea):
-    """A TextArea that, like FieldInput, lets the screen preview in the same frame as the edit."""
-
-    live: Callable[[], object] | None = None
-
-    def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        _touch(self)
-        if self.live is not None:
-            self.live()
-
-
-def _touch(widget: Widget) -> None:
-    """The field around an edited input counts as touched (before the preview shows errors)."""
-    field = widget.parent
-    if isinstance(field, Field):
-        field.touched = True
-
-
 class Field(Vertical):
     """One labelled input with its help text and its error message."""
 
@@ -118,6 +78,10 @@ class Field(Vertical):
         mark = " *" if getattr(spec, "required", False) else ""
         yield Label(f"{label}{mark}", classes="field-label")
         yield self._input_widget
+        if isinstance(self._input_widget, WhenInput):
+            hint = Static("", classes="field-when", markup=False)
+            self._input_widget.hint = hint
+            yield hint
         help_text = getattr(spec, "help", None)
         if help_text:
             yield Static(str(help_text), classes="field-help", markup=False)
@@ -147,7 +111,8 @@ class Field(Vertical):
                 id=wid,
                 classes="field-input",
                 soft_wrap=True,
-                show_line_numbers=False,
+                # A list numbers its lines: each line is one item.
+                show_line_numbers=kind == "list",
                 tab_behavior="focus",
             )
             area.placeholder = _PLACEHOLDERS.get(kind, "")
@@ -155,6 +120,14 @@ class Field(Vertical):
         placeholder = _PLACEHOLDERS.get(kind, "")
         if default not in (None, ""):
             placeholder = f"default: {_text_value(default)}"
+        if kind in ("date", "datetime"):
+            return WhenInput(
+                _text_value(default),
+                kind="date" if kind == "date" else "datetime",
+                placeholder=placeholder,
+                id=wid,
+                classes="field-input",
+            )
         return FieldInput(
             _text_value(default),
             placeholder=placeholder,
@@ -179,6 +152,8 @@ class Field(Vertical):
                 items = [line.strip() for line in widget.text.splitlines()]
                 return [item for item in items if item] or None
             return widget.text if widget.text.strip() else None
+        if isinstance(widget, WhenInput):  # "tomorrow 10:00" reads as the moment it names
+            return widget.absolute if widget.value.strip() else None
         if isinstance(widget, Input):
             return widget.value if widget.value.strip() else None
         return None
@@ -195,6 +170,8 @@ class Field(Vertical):
             widget.load_text(_text_value(value))
         elif isinstance(widget, Input):
             widget.value = _text_value(value)
+            if isinstance(widget, WhenInput):  # its Changed is held back while a form loads
+                widget.show_hint()
 
     @property
     def label(self) -> str:
