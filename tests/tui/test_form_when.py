@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
+from conftest import sandbox_profile
 from textual.widgets import Input, Static
 from tui_support import SIZE, pick, ready, sandbox_messages, wait_for
 
+from b24notify.core.config import Config
+from b24notify.core.history import History
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.dialogs import ConfirmDialog
@@ -114,3 +120,21 @@ async def test_help_lists_the_date_keys_while_a_date_field_has_focus(service: Se
         await planned(pilot)
         rows = {row for _, section in app.help_sections() for row in section}
         assert any(row[1:] == ("Day later", "form.when.day_later") for row in rows), rows
+
+
+async def test_an_empty_date_field_shows_its_keys_from_the_start(
+    sandbox_app: Any, tmp_path: Path
+) -> None:
+    # A real portal's form opens with defaults only: the date fields are empty.
+    profile = dataclasses.replace(sandbox_profile(), sandbox=False)
+    service = Service(
+        Config(profiles={"sandbox": profile}, default_profile="sandbox"),
+        history=History(tmp_path / "history.sqlite3"),
+        transport_factory=lambda _profile: httpx.ASGITransport(app=sandbox_app),
+    )
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pick(pilot, screen, "maintenance/planned")
+        assert screen.query_one("#var-window_start", WhenInput).value == ""
+        assert hint(screen, "window_start") == HINTS["datetime"]

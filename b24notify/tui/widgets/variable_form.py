@@ -79,7 +79,7 @@ class Field(Vertical):
         yield Label(f"{label}{mark}", classes="field-label")
         yield self._input_widget
         if isinstance(self._input_widget, WhenInput):
-            hint = Static("", classes="field-when", markup=False)
+            hint = Static(self._input_widget.hint_line(), classes="field-when")
             self._input_widget.hint = hint
             yield hint
         help_text = getattr(spec, "help", None)

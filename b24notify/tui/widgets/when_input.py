@@ -90,22 +90,21 @@ class WhenInput(FieldInput):
         await super().action_submit()
 
     def show_hint(self) -> None:
-        """Say the value in words, name a mistake in a relative entry, or show the keys."""
-        if self.hint is None:
-            return
+        """Update the line under the input (see :meth:`hint_line`)."""
+        if self.hint is not None:
+            # One line tall (CSS): a repaint is enough, no layout pass per keystroke.
+            self.hint.update(self.hint_line(), layout=False)
+
+    def hint_line(self) -> Text:
+        """The value in words, the mistake in a relative entry, or the keys (when empty)."""
         text = self.value.strip()
         if not text:
-            line = Text(HINTS[self.kind], style="dim")
-        else:
-            now = self.clock()
-            try:
-                value = when.read(text, self.kind, now)
-            except ValueError as err:
-                line = Text(str(err), style="italic")
-            else:
-                line = (
-                    Text(when.describe(value, now))
-                    if value is not None
-                    else Text(HINTS[self.kind], style="dim")
-                )
-        self.hint.update(line, layout=False)  # one line tall (CSS): a repaint is enough
+            return Text(HINTS[self.kind], style="dim")
+        now = self.clock()
+        try:
+            value = when.read(text, self.kind, now)
+        except ValueError as err:
+            return Text(str(err), style="italic")
+        if value is None:
+            return Text(HINTS[self.kind], style="dim")
+        return Text(when.describe(value, now))
