@@ -8,14 +8,13 @@ from typing import Any, TypeVar
 
 import pytest
 from textual.pilot import Pilot
-from tui_support import SIZE, click, pick, ready, wait_for
+from tui_support import SIZE, click, open_editor, pick, ready, wait_for
 
 from b24notify.core import paths
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.editor import EditorScreen
 from b24notify.tui.widgets.chat_preview import ChatPreview
-from b24notify.tui.widgets.editor_area import TemplateTextArea
 from b24notify.tui.widgets.editor_dialogs import (
     ChangedOnDiskDialog,
     NameDialog,
@@ -49,20 +48,6 @@ def notice() -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(NOTICE, encoding="utf-8")
     return path
-
-
-async def open_editor(pilot: Pilot[Any], name: str | None = None) -> EditorScreen:
-    app = pilot.app
-    assert isinstance(app, B24NotifyApp)
-    await ready(pilot)
-    app.open_screen("editor")
-    screen = await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen)
-    assert isinstance(screen, EditorScreen)
-    await wait_for(pilot, lambda: screen.is_mounted and screen.query(TemplateTextArea))
-    if name is not None:
-        assert screen.open_template(name)
-        await wait_for(pilot, lambda: screen.preview is not None)
-    return screen
 
 
 async def modal(pilot: Pilot[Any], kind: type[T]) -> T:

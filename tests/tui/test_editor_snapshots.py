@@ -9,25 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tui_support import ready, wait_for
+from tui_support import open_editor, wait_for
 
 from b24notify.core.service import Service
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.editor import EditorScreen
-from b24notify.tui.widgets.editor_area import TemplateTextArea
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
 async def open_in_editor(pilot: Any, name: str) -> EditorScreen:
-    app = pilot.app
-    await ready(pilot)
-    app.open_screen("editor")
-    screen = await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen)
-    await wait_for(pilot, lambda: screen.is_mounted and screen.query(TemplateTextArea))
-    screen.open_template(name)
+    screen = await open_editor(pilot, name)
     screen.area.cursor_blink = False
-    await wait_for(pilot, lambda: screen.preview is not None)
     await pilot.pause()
     return screen
 

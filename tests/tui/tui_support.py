@@ -15,6 +15,8 @@ from textual.widgets import Input
 
 from b24notify.tui.app import B24NotifyApp
 from b24notify.tui.screens.compose import ComposeScreen
+from b24notify.tui.screens.editor import EditorScreen
+from b24notify.tui.widgets.editor_area import TemplateTextArea
 from b24notify.tui.widgets.template_list import TemplateList
 
 SIZE = (120, 36)
@@ -98,3 +100,18 @@ async def pick(pilot: Pilot[Any], screen: ComposeScreen, name: str) -> None:
     screen.query_one("#template-search", Input).value = name
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen.template_name == name and screen.preview is not None)
+
+
+async def open_editor(pilot: Pilot[Any], name: str | None = None) -> EditorScreen:
+    """The template editor, opened from Compose, with ``name`` loaded and previewed."""
+    app = pilot.app
+    assert isinstance(app, B24NotifyApp)
+    await ready(pilot)
+    app.open_screen("editor")
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen) and app.screen)
+    assert isinstance(screen, EditorScreen)
+    await wait_for(pilot, lambda: screen.is_mounted and screen.query(TemplateTextArea))
+    if name is not None:
+        assert screen.open_template(name)
+        await wait_for(pilot, lambda: screen.preview is not None)
+    return screen

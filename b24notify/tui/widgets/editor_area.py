@@ -1,8 +1,9 @@
-"""The template source editor: a TOML TextArea that also colours Jinja tags and the error line.
+"""The template source editor: a TOML TextArea that also colours JSON, Jinja tags and errors.
 
-tree-sitter has no Jinja grammar, so the file is highlighted as TOML and the
-``{{ … }}`` / ``{% … %}`` / ``{# … #}`` tags inside its strings are coloured
-on top, line by line. The line of the current error gets a red underline.
+tree-sitter has no Jinja grammar, so the file is highlighted as TOML; the
+JSON inside the attach, keyboard and menu strings is coloured on top with the
+theme's JSON colours, then the ``{{ … }}`` / ``{% … %}`` / ``{# … #}`` tags,
+line by line. The line of the current error gets a red underline.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from rich.style import Style
 from textual.widgets import TextArea
 
-from b24notify.tui.widgets.editor_lines import byte_offset, jinja_spans
+from b24notify.tui.widgets.editor_lines import byte_offset, jinja_spans, json_spans
 
 ERROR_HIGHLIGHT = "b24notify.error"
 JINJA_HIGHLIGHTS = {
@@ -73,7 +74,12 @@ class TemplateTextArea(TextArea):
     def _build_highlight_map(self) -> None:
         super()._build_highlight_map()
         highlights = self._highlights
-        for row, line in enumerate(self.document.lines):
+        lines = self.document.lines
+        # JSON before Jinja: a tag inside a JSON string keeps its own colour.
+        for row, start, end, kind in json_spans(self.text):
+            line = lines[row]
+            highlights[row].append((byte_offset(line, start), byte_offset(line, end), kind))
+        for row, line in enumerate(lines):
             for start, end, kind in jinja_spans(line):
                 highlights[row].append(
                     (byte_offset(line, start), byte_offset(line, end), JINJA_HIGHLIGHTS[kind])
