@@ -94,7 +94,7 @@ def json_spans(text: str) -> Iterator[tuple[int, int, int, str]]:
             continue
         start, end = spot.value
         opener = text[start : start + 3]
-        if opener in ("\'\'\'", '"""'):
+        if opener in ("'''", '"""'):
             start, end = start + 3, end - 3
         elif text[start : start + 1] == "'":
             start, end = start + 1, end - 1
