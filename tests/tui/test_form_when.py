@@ -138,3 +138,15 @@ async def test_an_empty_date_field_shows_its_keys_from_the_start(
         await pick(pilot, screen, "maintenance/planned")
         assert screen.query_one("#var-window_start", WhenInput).value == ""
         assert hint(screen, "window_start") == HINTS["datetime"]
+
+
+async def test_the_line_wraps_in_a_narrow_form_and_shrinks_back(service: Service) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, start = await planned(pilot)
+        line = screen.query_one("#field-window_start .field-when", Static)
+        assert line.size.width < len(HINTS["datetime"]), "the form is narrower than the keys"
+        await wait_for(pilot, lambda: line.size.height >= 2)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: line.size.height == 1)
+        assert hint(screen, "window_start") == "Wed 25 Nov 2026, 11:00 · tomorrow"

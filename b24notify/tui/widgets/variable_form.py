@@ -79,9 +79,7 @@ class Field(Vertical):
         yield Label(f"{label}{mark}", classes="field-label")
         yield self._input_widget
         if isinstance(self._input_widget, WhenInput):
-            hint = Static(self._input_widget.hint_line(), classes="field-when")
-            self._input_widget.hint = hint
-            yield hint
+            yield self._input_widget.make_hint()
         help_text = getattr(spec, "help", None)
         if help_text:
             yield Static(str(help_text), classes="field-help", markup=False)

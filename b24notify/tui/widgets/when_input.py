@@ -51,7 +51,8 @@ class WhenInput(FieldInput):
         self.clock: Callable[[], datetime] = local_now
         """Where "now" comes from (a test sets a fixed one)."""
         self.hint: Static | None = None
-        """The line under the input; set by the field that holds both."""
+        """The line under the input (see :meth:`make_hint`)."""
+        self._hint_cells = 0
 
     @property
     def absolute(self) -> str:
@@ -89,11 +90,25 @@ class WhenInput(FieldInput):
         self.settle()
         await super().action_submit()
 
+    def make_hint(self) -> Static:
+        """The line under the input, made once by the field that holds both."""
+        line = self.hint_line()
+        self._hint_cells = line.cell_len
+        self.hint = Static(line, classes="field-when")
+        return self.hint
+
     def show_hint(self) -> None:
         """Update the line under the input (see :meth:`hint_line`)."""
-        if self.hint is not None:
-            # One line tall (CSS): a repaint is enough, no layout pass per keystroke.
-            self.hint.update(self.hint_line(), layout=False)
+        hint = self.hint
+        if hint is None:
+            return
+        line = self.hint_line()
+        width = hint.size.width
+        # The hint wraps in a narrow form; while old and new text fit on one
+        # line a repaint is enough, without a layout pass per keystroke.
+        fits = width > 0 and max(line.cell_len, self._hint_cells) <= width
+        self._hint_cells = line.cell_len
+        hint.update(line, layout=not fits)
 
     def hint_line(self) -> Text:
         """The value in words, the mistake in a relative entry, or the keys (when empty)."""
