@@ -259,7 +259,22 @@ def cmd_send(args: Any) -> int:
     return 0 if outcome.status == "sent" else 1
 
 
+def _bound(option: str, text: str | None) -> str | None:
+    """A --since/--until value as the fixed day or time it names (relative entries resolved)."""
+    if text is None:
+        return None
+    from datetime import datetime
+
+    from b24notify.core import when
+
+    try:
+        return when.bound(text, datetime.now())
+    except ValueError as err:
+        raise UsageError(f"{option} {text!r}: {err}.") from None
+
+
 def cmd_history(args: Any) -> int:
+    since, until = _bound("--since", args.since), _bound("--until", args.until)
     service = _service()
     service.recover()
     records = service.search_history(
@@ -268,6 +283,8 @@ def cmd_history(args: Any) -> int:
         template=args.template,
         dialog=args.dialog,
         run_id=args.run_id,
+        since=since,
+        until=until,
         limit=args.limit,
     )
     if args.json:

@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--template", "-t")
     history.add_argument("--dialog")
     history.add_argument("--run", dest="run_id")
+    history.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="sends from this day or time on: 2025-03-01, yesterday, --since=-2h",
+    )
+    history.add_argument(
+        "--until",
+        metavar="WHEN",
+        help="sends through this day, or before this time: 2025-03-31, today, --until=-1h",
+    )
     history.add_argument("--limit", "-n", type=int, default=20)
     history.add_argument("--json", action="store_true", help="one JSON object per line")
 

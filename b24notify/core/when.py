@@ -20,7 +20,8 @@ or an offset alone counts from today or from now.
 
 :func:`step` moves a value by days or minutes (the form's up/down keys),
 :func:`describe` says a value in words ("Wed 25 Nov 2026, 10:00 · tomorrow")
-and :func:`fix` resolves the entries among a template's values (``--var``).
+and :func:`fix` resolves the entries among a template's values (``--var``);
+:func:`bound` reads a History filter bound (``--since -2h``, ``yesterday``).
 """
 
 from __future__ import annotations
@@ -266,3 +267,27 @@ def fix(
             if resolved is not None:
                 fixed[spec.name] = resolved
     return fixed, mistakes
+
+
+def bound(text: str, now: datetime) -> str:
+    """ISO text for a history bound typed as a day, a time or a relative entry.
+
+    A day (``2026-11-20``, ``yesterday``, ``mon``, ``-1w``) stays a date, so an
+    upper bound means through that day; a time (``2026-11-20 14:00``, ``-2h``,
+    ``today 9:00``) is a datetime. ValueError says what is wrong (the caller
+    names the field and the text).
+    """
+    text = text.strip()
+    try:
+        # "now" names the current minute here, not today.
+        day = None if text.lower().split()[:1] == ["now"] else read(text, "date", now)
+    except ValueError:
+        day = None  # "-2h", "today 9:00": a time, read below
+    if day is not None:
+        return iso(day)
+    value = read(text, "datetime", now)
+    if value is None:
+        raise ValueError(
+            "not a date or a time; type 2025-03-01, 2025-03-01 14:00, yesterday or -2h"
+        )
+    return iso(value)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from b24notify.cli.main import run
+from b24notify.core import paths
+from b24notify.core.history import History
 
 SECRET_CODE = "s3cr3tw3bh00kc0de"
 SECRET_CLIENT = "client-id-very-secret"
@@ -136,6 +138,40 @@ def test_render_names_a_mistake_in_a_relative_date(capsys: pytest.CaptureFixture
         "b24notify: maintenance/planned: window_start: x is not a unit (min, h, d or w)"
     )
     assert captured.out == ""
+
+
+def test_history_since_and_until_take_days_times_and_relative_entries(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    now = datetime.now(UTC)
+    moments = {"old": now - timedelta(days=3), "recent": now - timedelta(hours=2)}
+    moments["fresh"] = now - timedelta(minutes=10)
+    current = [now]
+    history = History(paths.history_file(), clock=lambda: current[0])
+    for name, moment in moments.items():
+        current[0] = moment
+        history.finish(history.record_pending(template=f"t/{name}", dialog_id="chat1"), "sent")
+    history.close()
+
+    def listed(*bounds: str) -> list[str]:
+        assert run(["history", "--json", *bounds]) == 0
+        return [json.loads(line)["template"] for line in capsys.readouterr().out.splitlines()]
+
+    assert listed("--since=-1h") == ["t/fresh"]
+    assert listed("--until=-1h") == ["t/recent", "t/old"]
+    assert listed("--since=-4d", "--until=-1d") == ["t/old"]
+    day = (now - timedelta(days=3)).astimezone().date().isoformat()
+    assert listed("--since", day, "--until", day) == ["t/old"]  # a day is the whole day
+
+
+def test_history_names_a_bad_bound_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["history", "--since=-3x"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "b24notify: --since '-3x': x is not a unit (min, h, d or w)."
+    )
+    assert run(["history", "--until", "1.3.2025"]) == 2
+    assert "--until '1.3.2025': not a date or a time" in capsys.readouterr().err
+    assert not paths.history_file().exists(), "a bad bound opens nothing"
 
 
 def test_render_bad_dialog_fails_with_portal_code(capsys: pytest.CaptureFixture[str]) -> None:

@@ -187,3 +187,36 @@ def test_fix_resolves_date_variables_and_names_mistakes() -> None:
         "start": "q is not a unit (min, h, d or w)",
         "day": "+2h: a date moves by days or weeks (d, w)",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-01", "2025-03-01"),
+        ("yesterday", "2026-11-23"),
+        ("-1w", "2026-11-17"),
+        ("mon", "2026-11-30"),
+        ("2025-03-01 14:00", "2025-03-01 14:00"),
+        ("2025-03-01T14:00:30", "2025-03-01 14:00:30"),
+        ("-2h", "2026-11-24 08:37"),
+        ("today 9:00", "2026-11-24 09:00"),
+        ("now", "2026-11-24 10:37"),
+        ("now -1d", "2026-11-23 10:37"),
+    ],
+)
+def test_a_bound_is_a_day_unless_a_time_is_named(text: str, expected: str) -> None:
+    assert when.bound(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("1.3.2025", "not a date or a time; type 2025-03-01, 2025-03-01 14:00, yesterday or -2h"),
+        ("-3x", "x is not a unit (min, h, d or w)"),
+        ("25:00", "25:00 is not a time of day (00:00 to 23:59)"),
+    ],
+)
+def test_a_bad_bound_is_named(text: str, sentence: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        when.bound(text, NOW)
+    assert str(caught.value) == sentence

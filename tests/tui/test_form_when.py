@@ -143,7 +143,7 @@ async def test_an_empty_date_field_shows_its_keys_from_the_start(
 async def test_the_line_wraps_in_a_narrow_form_and_shrinks_back(service: Service) -> None:
     app = B24NotifyApp(service)
     async with app.run_test(size=SIZE) as pilot:
-        screen, start = await planned(pilot)
+        screen, _ = await planned(pilot)
         line = screen.query_one("#field-window_start .field-when", Static)
         assert line.size.width < len(HINTS["datetime"]), "the form is narrower than the keys"
         await wait_for(pilot, lambda: line.size.height >= 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +19,7 @@ from test_history import fill_history, open_history
 from textual.widgets import DataTable, Input, Select, Static
 from tui_support import SIZE, click, ready, sandbox_messages, wait_for
 
-from b24notify.core import paths
+from b24notify.core import history_query, paths, when
 from b24notify.core.config import Config
 from b24notify.core.errors import UsageError
 from b24notify.core.history import History
@@ -30,8 +30,11 @@ from b24notify.tui.screens.dialogs import ConfirmDialog, ErrorDialog
 from b24notify.tui.screens.history import HistoryScreen
 from b24notify.tui.widgets.history_detail import detail
 from b24notify.tui.widgets.history_export import ExportDialog, check_target
-from b24notify.tui.widgets.history_filters import FilterChip, FilterDialog, check_filters
+from b24notify.tui.widgets.history_filters import FilterChip, FilterDialog, resolve_filters
 from b24notify.tui.widgets.key_bar import KeyBar
+
+NOW = datetime(2025, 3, 3, 18, 0)
+NOT_A_DAY = "not a date or a time; type 2025-03-01, 2025-03-01 14:00, yesterday or -2h."
 
 
 def plain(renderable: Any, width: int = 100) -> str:
@@ -312,11 +315,12 @@ def dated_history(path: Path) -> tuple[History, list[int]]:
     return history, ids
 
 
-async def set_in_dialog(pilot: Any, values: dict[str, str]) -> None:
-    """Open the filter dialog with ctrl+l, type ``values`` over the fields, Apply."""
+async def set_in_dialog(pilot: Any, values: dict[str, str], now: datetime = NOW) -> None:
+    """Open the filter dialog with ctrl+l, type ``values`` over the fields, Apply (at ``now``)."""
     app = pilot.app
     await pilot.press("ctrl+l")
-    await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog))
+    dialog = await wait_for(pilot, lambda: isinstance(app.screen, FilterDialog) and app.screen)
+    dialog.clock = lambda: now
     for key, value in values.items():
         app.screen.query_one(f"#history-filter-{key}", Input).value = value
     await click(pilot, "#apply")
@@ -354,6 +358,10 @@ async def test_template_dialog_and_date_filters_combine_and_clear_by_chip(
         await click(pilot, screen.query(FilterChip)[2])
         await shown([ids[3], ids[2], ids[1]])
         assert screen.extra == {"dialog": "chat2", "since": "2025-03-02"}
+        # Days and times may be typed relative to now; the chips show the day named.
+        await set_in_dialog(pilot, {"since": "yesterday", "until": "-1d"})
+        await shown([ids[1]])
+        assert chips(screen) == ["Dialog chat2 ×", "Since 2025-03-02 ×", "Until 2025-03-02 ×"]
         # Esc drops them all.
         screen.query_one(DataTable).focus()
         await pilot.press("escape")
@@ -364,9 +372,11 @@ async def test_template_dialog_and_date_filters_combine_and_clear_by_chip(
 @pytest.mark.parametrize(
     ("values", "sentence"),
     [
-        ({"since": "1.3.2025"}, "Since: '1.3.2025' is not a date; type it as YYYY-MM-DD."),
-        ({"until": "2025-02-30"}, "Until: '2025-02-30' is not a date; type it as YYYY-MM-DD."),
+        ({"since": "1.3.2025"}, f"Since '1.3.2025': {NOT_A_DAY}"),
+        ({"until": "2025-02-30"}, f"Until '2025-02-30': {NOT_A_DAY}"),
+        ({"since": "-3x"}, "Since '-3x': x is not a unit (min, h, d or w)."),
         ({"since": "2025-03-02", "until": "2025-03-01"}, "Until is before Since"),
+        ({"since": "2025-03-02 10:00", "until": "2025-03-02 10:00"}, "Until is before Since"),
     ],
 )
 async def test_a_bad_date_is_named_and_nothing_changes(
@@ -389,13 +399,16 @@ async def test_a_bad_date_is_named_and_nothing_changes(
 
 @given(st.text(max_size=12))
 @settings(max_examples=200)
-def test_check_filters_accepts_exactly_iso_days(text: str) -> None:
-    problem = check_filters({"since": text.strip()} if text.strip() else {})
-    try:
-        ok = len(text.strip()) == 10 and bool(date.fromisoformat(text.strip()))
-    except ValueError:
-        ok = False
-    assert (problem is None) == (ok or not text.strip())
+def test_a_bound_is_resolved_to_what_history_reads_or_named(text: str) -> None:
+    values, problem = resolve_filters({"since": text} if text.strip() else {}, NOW)
+    if problem is not None:
+        key, sentence = problem
+        assert key == "since" and sentence.startswith("Since ") and sentence.endswith(".")
+        return
+    if text.strip():
+        bound = values["since"]
+        assert history_query.make_filters(since=bound).since  # History reads it as it is
+        assert when.absolute(bound, "datetime", NOW) is None, "a fixed moment"
 
 
 async def test_export_asks_where_and_in_which_format_and_says_where_it_went(

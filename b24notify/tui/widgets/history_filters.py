@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,11 +16,13 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
+from b24notify.core import when
+
 FILTER_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("template", "Template", "e.g. incident/opened"),
     ("dialog", "Dialog", "e.g. chat42 or 15"),
-    ("since", "Since", "YYYY-MM-DD (from that day on)"),
-    ("until", "Until", "YYYY-MM-DD (through that day)"),
+    ("since", "Since", "a day or time: 2025-03-01, yesterday, -2h"),
+    ("until", "Until", "through that day, or up to that time"),
 )
 """Key (a ``History.search`` keyword), label and placeholder of each extra filter."""
 DATE_KEYS = ("since", "until")
@@ -32,22 +34,38 @@ def chip_label(key: str, value: str) -> str:
     return f"{label} {value}"
 
 
-def check_filters(values: dict[str, str]) -> tuple[str, str] | None:
-    """The first bad value as (key, one sentence saying why), or None when all are usable."""
-    days: dict[str, date] = {}
+def resolve_filters(
+    values: dict[str, str], now: datetime
+) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """``values`` with Since and Until as ISO text, and the first problem as (key, sentence).
+
+    A bound may be typed as a day or a time, or relative to ``now``
+    (``yesterday``, ``-1w``, ``-2h``); it is kept as the fixed moment it names.
+    """
+    resolved = dict(values)
     for key in DATE_KEYS:
         text = values.get(key, "")
         if not text:
             continue
         try:
-            if len(text) != 10:
-                raise ValueError
-            days[key] = date.fromisoformat(text)
-        except ValueError:
-            return key, f"{key.capitalize()}: {text!r} is not a date; type it as YYYY-MM-DD."
-    if "since" in days and "until" in days and days["since"] > days["until"]:
-        return "until", "Until is before Since: no send can match."
-    return None
+            resolved[key] = when.bound(text, now)
+        except ValueError as err:
+            return values, (key, f"{key.capitalize()} {text!r}: {err}.")
+    if "since" in resolved and "until" in resolved:
+        start = _as_time(resolved["since"], end_of_day=False)
+        end = _as_time(resolved["until"], end_of_day=True)
+        if end <= start:
+            return values, ("until", "Until is before Since: no send can match.")
+    return resolved, None
+
+
+def _as_time(text: str, *, end_of_day: bool) -> datetime:
+    """A bound as History reads it: a day starts at midnight; as an upper bound it ends then."""
+    if len(text) == 10:
+        day = date.fromisoformat(text) + timedelta(days=1 if end_of_day else 0)
+        return datetime.combine(day, datetime.min.time())
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class FilterChip(Static):
@@ -95,6 +113,8 @@ class FilterDialog(ModalScreen[dict[str, str] | None]):
         super().__init__(classes="dialog-screen")
         self.values = dict(values)
         self.templates = list(templates)
+        self.clock: Callable[[], datetime] = datetime.now
+        """What "yesterday" and "-2h" count from (a test sets a fixed one)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm"):
@@ -130,8 +150,7 @@ class FilterDialog(ModalScreen[dict[str, str] | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
-        values = self.typed()
-        problem = check_filters(values)
+        values, problem = resolve_filters(self.typed(), self.clock())
         if problem is not None:
             key, sentence = problem
             self.query_one("#history-filter-error", Static).update(Text(sentence, "red"))
