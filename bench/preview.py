@@ -5,7 +5,8 @@ the moment the compositor paints the chat preview again (its ``render_lines``
 runs after the update). The reference is the same Pilot keystroke into a bare
 ``Input`` with no preview, timed to the Input's own repaint, in the same
 process. Prints median and p99 per case and their ratio to the reference.
-No assertions: the quality bar (§12: median ≤ 5 ms, p99 ≤ 16 ms; 30 KB p99
+The last case steps a date field with ↑/↓ (its line in words
+is redrawn too). No assertions: the quality bar (§12: median ≤ 5 ms, p99 ≤ 16 ms; 30 KB p99
 ≤ 50 ms) is read off the figures.
 
     uv run python bench/preview.py [--keys 120] [--template NAME] [--profile 30]
@@ -121,6 +122,11 @@ def keys_for(count: int) -> list[str]:
     return ["x" if n % 2 == 0 else "backspace" for n in range(count)]
 
 
+def steps_for(count: int) -> list[str]:
+    # A date field: a day later, a day earlier, in turn.
+    return ["up" if n % 2 == 0 else "down" for n in range(count)]
+
+
 async def reference(count: int) -> tuple[list[float], list[float]]:
     """A bare Input in a bare app: its repaint after each key."""
     from textual.app import App, ComposeResult
@@ -173,8 +179,14 @@ def make_service() -> tuple[Any, Any]:
 
 
 async def measure_template(
-    name: str, count: int, *, tab: str = "chat", profile: cProfile.Profile | None = None
+    name: str,
+    count: int,
+    *,
+    tab: str = "chat",
+    profile: cProfile.Profile | None = None,
+    date_field: str | None = None,
 ) -> Samples:
+    """Keystrokes into the template's first text field, or ↑/↓ in ``date_field``."""
     from textual.widgets import Input
 
     from b24notify.tui.app import B24NotifyApp
@@ -194,7 +206,10 @@ async def measure_template(
         await screen.select_template(name)
         screen.query_one("#opt-dialog", Input).value = "chat42"
         template = service.template(name)
-        field_name = next(v.name for v in template.variables if v.type in ("text", "url"))
+        keys = steps_for if date_field else keys_for
+        field_name = date_field or next(
+            v.name for v in template.variables if v.type in ("text", "url")
+        )
         field = screen.query_one(f"#var-{field_name}", Input)
         field.select_on_focus = False  # type after the sample value, don't replace it
         field.focus()
@@ -210,11 +225,11 @@ async def measure_template(
             updater = screen.query_one(RequestView)
         probe = PaintProbe(target, updater, "show")
         echo = PaintProbe(field)
-        await time_keys(pilot, probe, keys_for(10), echo)  # warm-up: imports, caches
+        await time_keys(pilot, probe, keys(10), echo)  # warm-up: imports, caches
         if profile is not None:
             profile.enable()
         try:
-            return await time_keys(pilot, probe, keys_for(count), echo)
+            return await time_keys(pilot, probe, keys(count), echo)
         finally:
             if profile is not None:
                 profile.disable()
@@ -257,15 +272,18 @@ async def main() -> int:
         f"{'reference: bare Input':30} {'':>11} {'':>7}  {ref_median:11.2f} {p99(ref):7.2f}"
         f" {1.0:6.2f}  ({len(ref)})"
     )
-    cases: list[tuple[str, str, str]] = [(n, n, "chat") for n in names]
+    cases: list[tuple[str, str, str, str | None]] = [(n, n, "chat", None) for n in names]
     if not args.template:
         cases += [
-            ("30 KB attach (chat)", "bench-30kb", "chat"),
-            ("30 KB attach (request tab)", "bench-30kb", "request"),
+            ("30 KB attach (chat)", "bench-30kb", "chat", None),
+            ("30 KB attach (request tab)", "bench-30kb", "request", None),
+            ("planned, date field ↑/↓", "maintenance/planned", "chat", "window_start"),
         ]
-    for label, name, tab in cases:
+    for label, name, tab, date_field in cases:
         profile = cProfile.Profile() if args.profile else None
-        updated, painted, echoed = await measure_template(name, args.keys, tab=tab, profile=profile)
+        updated, painted, echoed = await measure_template(
+            name, args.keys, tab=tab, profile=profile, date_field=date_field
+        )
         if not painted or not updated or not echoed:
             print(f"{label:30} no update observed")
             continue

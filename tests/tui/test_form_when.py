@@ -150,3 +150,22 @@ async def test_the_line_wraps_in_a_narrow_form_and_shrinks_back(service: Service
         await pilot.press("up")
         await wait_for(pilot, lambda: line.size.height == 1)
         assert hint(screen, "window_start") == "Wed 25 Nov 2026, 11:00 · tomorrow"
+
+
+async def test_a_step_renders_the_preview_once(service: Service) -> None:
+    app = B24NotifyApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, start = await planned(pilot)
+        await pilot.press("up")
+        await pilot.pause()
+        renders: list[str] = []
+        original = screen.refresh_preview
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            renders.append(start.value)
+            return original(*args, **kwargs)
+
+        screen.refresh_preview = counted  # type: ignore[method-assign]
+        await pilot.press("up")
+        await pilot.pause()
+        assert renders == ["2026-11-26 11:00"]

@@ -78,13 +78,14 @@ class WhenInput(FieldInput):
             self.value = fixed
             self.cursor_position = len(fixed)
 
+    # Textual calls the handler of every class in the MRO, so FieldInput's and
+    # Input's own handlers run after these without a super() call (one would
+    # run them twice: two previews per step, two Blurred messages).
     def on_input_changed(self, event: Input.Changed) -> None:
-        super().on_input_changed(event)
         self.show_hint()
 
     def _on_blur(self, event: events.Blur) -> None:
         self.settle()
-        super()._on_blur(event)
 
     async def action_submit(self) -> None:
         self.settle()
