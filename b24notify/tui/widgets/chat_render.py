@@ -704,7 +704,7 @@ def chat_blocks(
     system: bool = False,
     when: str = "now",
 ) -> list[ChatBlock]:
-    """The bubble of ``chat_message`` as blocks, keyed by what each one shows."""
+    """The message bubble as blocks, keyed by what each one shows (``chat_message`` draws them)."""
     blocks = [
         ChatBlock(
             ("header", sender, system, when),
@@ -737,11 +737,14 @@ def chat_message(
     system: bool = False,
     when: str = "now",
 ) -> RenderableType:
-    """The message bubble: sender line, text, attach card, keyboard, menu."""
-    parts: list[RenderableType] = [message_header(sender, system=system, when=when)]
-    parts.append(message_body(message, system=system))
-    for part in (attach_card(attach), keyboard_view(keyboard), menu_view(menu)):
-        if part is not None:
-            parts.append(Text(""))
-            parts.append(part)
-    return Group(*parts)
+    """The message bubble: sender line, text, attach card, keyboard, menu (its blocks, drawn)."""
+    blocks = chat_blocks(
+        message,
+        attach=attach,
+        keyboard=keyboard,
+        menu=menu,
+        sender=sender,
+        system=system,
+        when=when,
+    )
+    return Group(*(part for block in blocks if (part := block.build()) is not None))
