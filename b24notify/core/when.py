@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from b24notify.core.humanize import count
+
 Kind = Literal["date", "datetime"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -222,7 +224,7 @@ def _distance(value: date | datetime, now: datetime) -> str:
         if abs(minutes) < 60:
             amount = f"{abs(minutes)} min"
         elif abs(minutes) < 24 * 60:
-            amount = _plural(round(abs(minutes) / 60), "hour")
+            amount = count(round(abs(minutes) / 60), "hour")
         else:
             return "tomorrow" if days > 0 else "yesterday"
         return f"in {amount}" if minutes > 0 else f"{amount} ago"
@@ -233,16 +235,12 @@ def _distance(value: date | datetime, now: datetime) -> str:
     if days == -1:
         return "yesterday"
     if abs(days) < 45:
-        amount = f"{abs(days)} days"
+        amount = count(abs(days), "day")
     elif abs(days) < 365:
-        amount = _plural(round(abs(days) / 30.44), "month")
+        amount = count(round(abs(days) / 30.44), "month")
     else:
-        amount = _plural(abs(days) // 365, "year")
+        amount = count(abs(days) // 365, "year")
     return f"in {amount}" if days > 0 else f"{amount} ago"
-
-
-def _plural(number: int, unit: str) -> str:
-    return f"{number} {unit}" + ("" if number == 1 else "s")
 
 
 def fix(
