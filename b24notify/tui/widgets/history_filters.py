@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,6 +17,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from b24notify.core import when
+from b24notify.core.history_query import to_utc_iso
 
 FILTER_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("template", "Template", "e.g. incident/opened"),
@@ -52,20 +53,12 @@ def resolve_filters(
         except ValueError as err:
             return values, (key, f"{key.capitalize()} {text!r}: {err}.")
     if "since" in resolved and "until" in resolved:
-        start = _as_time(resolved["since"], end_of_day=False)
-        end = _as_time(resolved["until"], end_of_day=True)
-        if end <= start:
+        # As History reads them: a day starts at midnight, and as Until ends at the next.
+        start = to_utc_iso(resolved["since"], name="since")
+        end = to_utc_iso(resolved["until"], name="until", end_of_day=True)
+        if end <= start:  # stored timestamps sort as text
             return values, ("until", "Until is before Since: no send can match.")
     return resolved, None
-
-
-def _as_time(text: str, *, end_of_day: bool) -> datetime:
-    """A bound as History reads it: a day starts at midnight; as an upper bound it ends then."""
-    if len(text) == 10:
-        day = date.fromisoformat(text) + timedelta(days=1 if end_of_day else 0)
-        return datetime.combine(day, datetime.min.time())
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
 
 
 class FilterChip(Static):
