@@ -52,7 +52,6 @@ class WhenInput(FieldInput):
         """Where "now" comes from (a test sets a fixed one)."""
         self.hint: Static | None = None
         """The line under the input (see :meth:`make_hint`)."""
-        self._hint_cells = 0
 
     @property
     def absolute(self) -> str:
@@ -93,9 +92,7 @@ class WhenInput(FieldInput):
 
     def make_hint(self) -> Static:
         """The line under the input, made once by the field that holds both."""
-        line = self.hint_line()
-        self._hint_cells = line.cell_len
-        self.hint = Static(line, classes="field-when")
+        self.hint = Static(self.hint_line(), classes="field-when")
         return self.hint
 
     def show_hint(self) -> None:
@@ -103,12 +100,11 @@ class WhenInput(FieldInput):
         hint = self.hint
         if hint is None:
             return
-        line = self.hint_line()
+        line, shown = self.hint_line(), hint.content
         width = hint.size.width
         # The hint wraps in a narrow form; while old and new text fit on one
         # line a repaint is enough, without a layout pass per keystroke.
-        fits = width > 0 and max(line.cell_len, self._hint_cells) <= width
-        self._hint_cells = line.cell_len
+        fits = width > 0 and isinstance(shown, Text) and max(line.cell_len, shown.cell_len) <= width
         hint.update(line, layout=not fits)
 
     def hint_line(self) -> Text:
