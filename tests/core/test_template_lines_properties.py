@@ -16,6 +16,7 @@ from typing import Any
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_template_lines import paths_of
 
 from b24notify.core.template_lines import KeyPath, key_lines, value_line
 from b24notify.core.template_save import dumps_template
@@ -219,19 +220,6 @@ class Writer:
                 for index, sub in enumerate(entry[1]):
                     self.header((*child, index), dot, indent, trailing, double=True)
                     self.table((*child, index), sub)
-
-
-def paths_of(value: Any, path: KeyPath = ()) -> set[KeyPath]:
-    if isinstance(value, dict):
-        items: Any = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return set()
-    found: set[KeyPath] = set()
-    for key, item in items:
-        found |= {(*path, key)} | paths_of(item, (*path, key))
-    return found
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from test_editor import NOTICE, modal, open_editor, type_at_end_of
+from test_editor import NOTICE, modal, type_at_end_of
 from test_profiles import WEBHOOK, fill, open_profiles
 from textual.app import App, ComposeResult
 from textual.widgets import Select, Static
-from tui_support import SIZE, ready, wait_for
+from tui_support import SIZE, open_editor, ready, wait_for
 
 from b24notify.core import paths
 from b24notify.core.history import History
