@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from keyring_fakes import MemoryKeyring
 
 from b24notify.core.config import (
     Config,
@@ -72,21 +73,6 @@ expires_at = 1900000000.0
 """
 
 
-class MemoryKeyring:
-    """An in-memory keyring backend (the same two calls as the ``keyring`` package)."""
-
-    def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
-        self.entries = dict(entries or {})
-        self.writes = 0
-
-    def get_password(self, service_name: str, username: str) -> str | None:
-        return self.entries.get((service_name, username))
-
-    def set_password(self, service_name: str, username: str, password: str) -> None:
-        self.writes += 1
-        self.entries[(service_name, username)] = password
-
-
 def ring() -> MemoryKeyring:
     return MemoryKeyring({("b24notify", "crm.client_secret"): "ring-secret"})
 
@@ -117,7 +103,7 @@ def test_round_trip_keeps_what_was_read(full: Path) -> None:
     assert tomllib.loads(text) == tomllib.loads(FULL)
     again = load_config(full, keyring=keyring)
     assert again == config
-    assert keyring.writes == 0
+    assert keyring.writes == []
 
 
 def test_secrets_from_env_and_keyring_never_reach_the_file(

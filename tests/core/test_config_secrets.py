@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from keyring_fakes import BrokenKeyring, MemoryKeyring
 
 from b24notify.core.config import OAuth, Profile, check_webhook, load_config
 from b24notify.core.errors import ConfigError
@@ -17,31 +18,6 @@ from b24notify.core.secrets import MASK, env_var, mask, mask_webhook_url
 
 CODE = "s3cr3tcode"
 HOOK = f"https://example.bitrix24.com/rest/1/{CODE}/"
-
-
-class MemoryKeyring:
-    """An in-memory keyring backend (the same two calls as the ``keyring`` package)."""
-
-    def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
-        self.entries = dict(entries or {})
-        self.reads: list[tuple[str, str]] = []
-
-    def get_password(self, service_name: str, username: str) -> str | None:
-        self.reads.append((service_name, username))
-        return self.entries.get((service_name, username))
-
-    def set_password(self, service_name: str, username: str, password: str) -> None:
-        self.entries[(service_name, username)] = password
-
-
-class BrokenKeyring:
-    """A backend that fails like keyring's fail backend does when nothing is configured."""
-
-    def get_password(self, service_name: str, username: str) -> str | None:
-        raise RuntimeError("No recommended backend was available.")
-
-    def set_password(self, service_name: str, username: str, password: str) -> None:
-        raise RuntimeError("No recommended backend was available.")
 
 
 def write(home: Path, text: str, mode: int = 0o600) -> Path:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from keyring_fakes import BrokenKeyring, MemoryKeyring
 from test_profiles import field, fill, invalid, open_profiles
 from tui_support import SIZE, wait_for
 
@@ -30,31 +31,6 @@ SANDBOX = SandboxConfig()
 HOOK = f"http://127.0.0.1:9/rest/{SANDBOX.webhook_user}/{SANDBOX.webhook_code}/"
 CLIENT_ID = SANDBOX.bots[0].client_id
 OPS_ID = "ops-client-id"
-
-
-class MemoryKeyring:
-    """An in-memory keyring backend (the same two calls as the ``keyring`` package)."""
-
-    def __init__(self, entries: dict[tuple[str, str], str] | None = None) -> None:
-        self.entries = dict(entries or {})
-        self.writes: list[str] = []
-
-    def get_password(self, service_name: str, username: str) -> str | None:
-        return self.entries.get((service_name, username))
-
-    def set_password(self, service_name: str, username: str, password: str) -> None:
-        self.writes.append(username)
-        self.entries[(service_name, username)] = password
-
-
-class BrokenKeyring:
-    """A backend that fails like keyring's fail backend does when nothing is configured."""
-
-    def get_password(self, service_name: str, username: str) -> str | None:
-        raise RuntimeError("No recommended backend was available.")
-
-    def set_password(self, service_name: str, username: str, password: str) -> None:
-        raise RuntimeError("No recommended backend was available.")
 
 
 @pytest.fixture
